@@ -1,0 +1,203 @@
+import { z } from "zod";
+import { PIPES_REGIONS, TIMESTREAM_REGIONS, isAwsRegion } from "./aws-regions";
+import { nameProblem } from "./naming";
+
+/**
+ * The schema of `cells/fleet.json`: every knob a user has, with its default. `fleet.schema.json`
+ * is generated from it (`npm run schema`) for editors; a test keeps the two in step.
+ */
+
+const region = z.string().refine(isAwsRegion, {
+  error: (issue) => `${JSON.stringify(issue.input)} is not an AWS region`,
+});
+
+/** The retention periods CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+const positiveInt = (max: number) => z.int().min(1).max(max);
+
+/** Lowercase letters, digits and single hyphens; the limits on length come from `naming.ts`. */
+const SLUG = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
+const slug = (what: string) =>
+  z.string().regex(SLUG, `a valid ${what} (lowercase letters, digits and single hyphens, starting with a letter)`);
+
+export const DeliveryModeSchema = z
+  .enum(["fifo", "standard"])
+  .describe("fifo: per-invoice order through a Pipe and a FIFO queue; standard: straight to the consumer");
+
+export const ConsumerSettingsSchema = z
+  .strictObject({
+    memoryMb: z.int().min(128).max(10240).default(512).describe("consumer Lambda memory (MB)"),
+    timeoutSeconds: positiveInt(900).default(30).describe("consumer Lambda timeout; queue visibility is 6x this"),
+    batchSize: positiveInt(10_000)
+      .optional()
+      .describe("records per invocation; default 10 in fifo mode (its maximum), 100 in standard mode"),
+    maxBatchingWindowSeconds: z
+      .int()
+      .min(0)
+      .max(300)
+      .default(2)
+      .describe("standard mode only: how long to gather a batch (fifo mode has no batching window)"),
+    maxConcurrency: z.int().min(2).max(1000).default(50).describe("most concurrent consumer invocations"),
+  })
+  .describe("the stage consumer Lambda and its event source mapping");
+
+export const StageSettingsSchema = z.strictObject({
+  delivery: DeliveryModeSchema.default("fifo"),
+  consumer: ConsumerSettingsSchema.default(ConsumerSettingsSchema.parse({})),
+});
+
+export const SubscriberSchema = z
+  .strictObject({
+    name: slug("subscriber name").max(32).describe("unique per stage; names the subscription's DLQ"),
+    stage: z.string().describe("the stage whose topic it subscribes to"),
+    protocol: z.enum(["sqs", "lambda", "https", "firehose"]),
+    endpoint: z
+      .string()
+      .min(1)
+      .describe("queue/function/stream ARN or https URL; {region} and {cell} are replaced per cell"),
+    filterPolicy: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("SNS filter policy on the message body (the EventBridge event)"),
+    rawMessageDelivery: z.boolean().default(true),
+  })
+  .describe("a downstream consumer of one stage's topic, in every cell");
+
+export const CellSchema = z.strictObject({
+  id: slug("cell id").describe("stack id cell-<id>; part of every physical name in the cell"),
+  region: region.describe("where the cell runs"),
+  storeRegion: region
+    .optional()
+    .describe("where the cell's Timestream table lives, when Timestream is not offered in region"),
+  active: z.boolean().default(true).describe("false drains the cell from shared routing without deleting it"),
+  weight: z.number().positive().default(1).describe("share of the fleet's load"),
+});
+
+export const FleetSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    project: slug("project name").max(24).default("cellfleet").describe("tag value and state key prefix"),
+    stateBackend: z
+      .strictObject({
+        bucket: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name")
+          .describe("S3 bucket holding every stack's state"),
+        region: region,
+        keyPrefix: z.string().regex(/^[A-Za-z0-9/_.-]*$/).default("cellfleet"),
+      })
+      .describe("Terraform S3 backend (state locking with a lock file)"),
+    global: z.strictObject({
+      region: region.describe("control region: the global stack (router, archive hub)"),
+    }),
+    stages: z
+      .array(slug("stage name").max(24))
+      .min(1)
+      .describe("the invoice journey in order; the last one is terminal"),
+    stageSettings: z
+      .record(z.string(), StageSettingsSchema.partial())
+      .default({})
+      .describe("per-stage overrides of stageDefaults, keyed by stage name"),
+    stageDefaults: StageSettingsSchema.default(StageSettingsSchema.parse({})),
+    subscribers: z.array(SubscriberSchema).default([]),
+    store: z
+      .strictObject({
+        memoryRetentionHours: positiveInt(8766).default(24),
+        magneticRetentionDays: positiveInt(73_000).default(365),
+      })
+      .default({ memoryRetentionHours: 24, magneticRetentionDays: 365 })
+      .describe("Timestream retention (magnetic-store writes are always on, for late events)"),
+    queues: z
+      .strictObject({
+        maxReceiveCount: z.int().min(5).max(1000).default(5).describe("deliveries before a message goes to its DLQ"),
+        retentionDays: positiveInt(14).default(4),
+        dlqRetentionDays: positiveInt(14).default(14),
+      })
+      .default({ maxReceiveCount: 5, retentionDays: 4, dlqRetentionDays: 14 }),
+    router: z
+      .strictObject({
+        retryAttempts: z.int().min(0).max(185).default(185).describe("EventBridge target retries before the rule DLQ"),
+        maxEventAgeSeconds: z.int().min(60).max(86_400).default(86_400),
+      })
+      .default({ retryAttempts: 185, maxEventAgeSeconds: 86_400 }),
+    logRetentionDays: z
+      .number()
+      .refine((days) => LOG_RETENTION_DAYS.includes(days), {
+        error: (issue) => `${JSON.stringify(issue.input)} is not a retention CloudWatch Logs accepts (one of ${LOG_RETENTION_DAYS.join(", ")})`,
+      })
+      .default(30)
+      .describe("CloudWatch Logs retention (one of the values CloudWatch accepts)"),
+    cells: z.array(CellSchema).min(1, "a fleet needs at least one cell"),
+  })
+  .superRefine((fleet, ctx) => {
+    const stages = new Set(fleet.stages);
+    const expectedStages = `expected one of ${fleet.stages.join(", ")}`;
+
+    fleet.stages.forEach((stage, i) => {
+      if (fleet.stages.indexOf(stage) !== i) {
+        ctx.addIssue({ code: "custom", path: ["stages", i], message: `duplicate stage "${stage}"` });
+      }
+    });
+    for (const stage of Object.keys(fleet.stageSettings)) {
+      if (!stages.has(stage)) {
+        ctx.addIssue({ code: "custom", path: ["stageSettings", stage], message: `unknown stage "${stage}", ${expectedStages}` });
+      }
+    }
+    const subscriberKeys = new Set<string>();
+    fleet.subscribers.forEach((subscriber, i) => {
+      if (!stages.has(subscriber.stage)) {
+        ctx.addIssue({ code: "custom", path: ["subscribers", i, "stage"], message: `unknown stage "${subscriber.stage}", ${expectedStages}` });
+      }
+      const key = `${subscriber.stage}/${subscriber.name}`;
+      if (subscriberKeys.has(key)) {
+        ctx.addIssue({ code: "custom", path: ["subscribers", i, "name"], message: `duplicate subscriber "${subscriber.name}" on stage "${subscriber.stage}"` });
+      }
+      subscriberKeys.add(key);
+    });
+
+    const seen = new Map<string, number>();
+    fleet.cells.forEach((cell, i) => {
+      const first = seen.get(cell.id);
+      if (first !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["cells", i, "id"], message: `duplicate cell id "${cell.id}" (also cells[${first}])` });
+      } else {
+        seen.set(cell.id, i);
+      }
+      if (!isAwsRegion(cell.region)) return; // already reported
+      if (!PIPES_REGIONS.includes(cell.region)) {
+        ctx.addIssue({ code: "custom", path: ["cells", i, "region"], message: `EventBridge Pipes is not offered in ${cell.region}; a cell needs it` });
+      }
+      const storeRegion = cell.storeRegion ?? cell.region;
+      if (isAwsRegion(storeRegion) && !TIMESTREAM_REGIONS.includes(storeRegion)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["cells", i, cell.storeRegion ? "storeRegion" : "region"],
+          message: `Timestream for LiveAnalytics is not offered in ${storeRegion}; set cells[${i}].storeRegion to one of ${TIMESTREAM_REGIONS.join(", ")}`,
+        });
+      }
+      const tooLong = nameProblem(cell.id, fleet.stages);
+      if (tooLong) ctx.addIssue({ code: "custom", path: ["cells", i, "id"], message: tooLong });
+    });
+  });
+
+export type FleetInput = z.input<typeof FleetSchema>;
+type ParsedFleet = z.output<typeof FleetSchema>;
+export type CellConfig = ParsedFleet["cells"][number];
+export type SubscriberConfig = ParsedFleet["subscribers"][number];
+export type DeliveryMode = z.output<typeof DeliveryModeSchema>;
+export type ConsumerSettings = z.output<typeof ConsumerSettingsSchema>;
+
+/** One stage with its settings resolved (defaults merged with the stage's overrides). */
+export interface StageConfig {
+  readonly name: string;
+  readonly delivery: DeliveryMode;
+  readonly consumer: ConsumerSettings & { readonly batchSize: number };
+  /** The last stage of the journey (posting, by default). */
+  readonly terminal: boolean;
+}
+
+/** The typed configuration everything downstream of `fleet.json` works from. */
+export interface FleetConfig extends Omit<ParsedFleet, "stages" | "stageSettings" | "stageDefaults" | "$schema"> {
+  readonly stages: readonly StageConfig[];
+}

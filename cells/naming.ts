@@ -1,0 +1,147 @@
+/**
+ * Every physical name and ARN in the fleet, derived from config. Stacks never share references:
+ * what one stack needs of another is computed here, so each deploys alone.
+ */
+
+/** AWS limits on the names we create (length; charset is guaranteed by the config's slugs). */
+const LIMITS = {
+  sqsQueue: 80,
+  eventRule: 64,
+  eventBus: 256,
+  snsTopic: 256,
+  iamRole: 64,
+  lambdaFunction: 64,
+  pipe: 64,
+  kmsAlias: 256,
+  timestreamDatabase: 256,
+  restApi: 1024,
+  logGroup: 512,
+} as const;
+type NameKind = keyof typeof LIMITS;
+
+/** Account and partition, usually tokens from `aws_caller_identity` / `aws_partition`. */
+export interface AccountRef {
+  readonly partition: string;
+  readonly account: string;
+}
+
+export const STACK_IDS = {
+  global: "global",
+  cell: (cellId: string) => `cell-${cellId}`,
+};
+
+/** The Terraform state key of a stack, unique per stack. */
+export const stateKey = (keyPrefix: string, stackId: string) =>
+  [keyPrefix, `${stackId}.tfstate`].filter(Boolean).join("/");
+
+export const TIMESTREAM_TABLE = "invoice_events";
+
+/** Names of one stage's resources inside a cell. */
+export class StageNames {
+  constructor(
+    private readonly cell: string,
+    readonly stage: string,
+  ) {}
+  private get base() {
+    return `${this.cell}-${this.stage}`;
+  }
+  get rule() { return this.base; }
+  get topic() { return this.base; }
+  get queue() { return this.base; }
+  get queueDlq() { return `${this.base}-dlq`; }
+  get fanoutDlq() { return `${this.base}-fanout-dlq`; }
+  get fifoQueue() { return `${this.base}.fifo`; }
+  get fifoDlq() { return `${this.base}-dlq.fifo`; }
+  get pipe() { return `${this.base}-buffer`; }
+  get pipeRole() { return `${this.base}-buffer`; }
+  get pipeLogGroup() { return `/aws/vendedlogs/pipes/${this.pipe}`; }
+  get consumerFunction() { return `${this.base}-consumer`; }
+  get consumerRole() { return `${this.base}-consumer`; }
+  get consumerLogGroup() { return `/aws/lambda/${this.consumerFunction}`; }
+
+  /** Every name with the AWS limit it must respect. */
+  all(): [NameKind, string][] {
+    return [
+      ["eventRule", this.rule],
+      ["snsTopic", this.topic],
+      ["sqsQueue", this.queue],
+      ["sqsQueue", this.queueDlq],
+      ["sqsQueue", this.fanoutDlq],
+      ["sqsQueue", this.fifoQueue],
+      ["sqsQueue", this.fifoDlq],
+      ["pipe", this.pipe],
+      ["iamRole", this.pipeRole],
+      ["logGroup", this.pipeLogGroup],
+      ["lambdaFunction", this.consumerFunction],
+      ["iamRole", this.consumerRole],
+      ["logGroup", this.consumerLogGroup],
+    ];
+  }
+}
+
+/** Names and ARNs of one cell's resources. */
+export class CellNames {
+  constructor(readonly cell: string) {}
+
+  get stackId() { return STACK_IDS.cell(this.cell); }
+  get keyAlias() { return `alias/${this.cell}-cell`; }
+  get bus() { return `${this.cell}-invoices`; }
+  get routerDlq() { return `${this.cell}-router-dlq`; }
+  get api() { return `${this.cell}-ingest`; }
+  get apiRole() { return `${this.cell}-ingest-putevents`; }
+  get timestreamDatabase() { return `${this.cell}-invoices`; }
+  get timestreamTable() { return TIMESTREAM_TABLE; }
+
+  stage(stage: string) { return new StageNames(this.cell, stage); }
+
+  busArn(region: string, { partition, account }: AccountRef) {
+    return `arn:${partition}:events:${region}:${account}:event-bus/${this.bus}`;
+  }
+  ruleArn(region: string, ref: AccountRef, stage: string) {
+    return `arn:${ref.partition}:events:${region}:${ref.account}:rule/${this.bus}/${this.stage(stage).rule}`;
+  }
+  timestreamTableArn(storeRegion: string, { partition, account }: AccountRef) {
+    return `arn:${partition}:timestream:${storeRegion}:${account}:database/${this.timestreamDatabase}/table/${this.timestreamTable}`;
+  }
+
+  all(stages: readonly string[]): [NameKind, string][] {
+    return [
+      ["kmsAlias", this.keyAlias],
+      ["eventBus", this.bus],
+      ["sqsQueue", this.routerDlq],
+      ["restApi", this.api],
+      ["iamRole", this.apiRole],
+      ["timestreamDatabase", this.timestreamDatabase],
+      ...stages.flatMap((stage) => this.stage(stage).all()),
+    ];
+  }
+}
+
+export const cellNames = (cellId: string) => new CellNames(cellId);
+
+/**
+ * Why a cell id cannot be used, or undefined: the name it would produce that overshoots its AWS
+ * limit the most, e.g. `makes IAM role name "…-reconciliation-consumer" 66 characters long`.
+ */
+export function nameProblem(cellId: string, stages: readonly string[]): string | undefined {
+  const labels: Record<NameKind, string> = {
+    sqsQueue: "SQS queue name",
+    eventRule: "EventBridge rule name",
+    eventBus: "event bus name",
+    snsTopic: "SNS topic name",
+    iamRole: "IAM role name",
+    lambdaFunction: "Lambda function name",
+    pipe: "EventBridge Pipe name",
+    kmsAlias: "KMS alias",
+    timestreamDatabase: "Timestream database name",
+    restApi: "REST API name",
+    logGroup: "log group name",
+  };
+  const [worst] = cellNames(cellId)
+    .all(stages)
+    .filter(([kind, name]) => name.length > LIMITS[kind])
+    .sort(([a, x], [b, y]) => y.length - LIMITS[b] - (x.length - LIMITS[a]));
+  if (!worst) return undefined;
+  const [kind, name] = worst;
+  return `too long: it makes ${labels[kind]} "${name}" ${name.length} characters; the limit is ${LIMITS[kind]}`;
+}
