@@ -3,7 +3,7 @@ import { parseStageRecord } from "../../functions/stage-consumer/event";
 import { checkRouting, INVOICE_MEASURE_NAME, toTimestreamRecord } from "../../functions/stage-consumer/record";
 import { CELL, invoiceEvent, REGION, sqsRecord, STAGE } from "./stage-consumer.fixtures";
 
-const measures = (event = invoiceEvent()) =>
+const measures = (event = invoiceEvent()): Record<string, { value?: string; type?: string }> =>
   Object.fromEntries(
     (toTimestreamRecord(event, { region: REGION }).MeasureValues ?? []).map((m) => [m.Name, { value: m.Value, type: m.Type }]),
   );

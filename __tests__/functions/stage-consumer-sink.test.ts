@@ -102,7 +102,7 @@ describe("TimestreamSink", () => {
   });
 
   it("rejects every record of a throttled call as a throttled write failure", async () => {
-    timestream.on(WriteRecordsCommand).rejects(new ThrottlingException({ message: "Rate exceeded", $metadata: {} }));
+    timestream.on(WriteRecordsCommand).rejects(new ThrottlingException({ message: "Rate exceeded", Message: "Rate exceeded", $metadata: {} }));
     const sink = newSink();
 
     const results = await Promise.allSettled(range(3).map((n) => sink.write(numberedInvoiceEvent(n))));
@@ -127,7 +127,7 @@ describe("TimestreamSink", () => {
   it("isolates a record that fails validation so that it does not fail its neighbours", async () => {
     timestream.on(WriteRecordsCommand).callsFake((input: WriteRecordsCommandInput) => {
       if (invoiceIdsOf(input).includes("INV-000001")) {
-        throw new ValidationException({ message: "Invalid measure value", $metadata: {} });
+        throw new ValidationException({ message: "Invalid measure value", Message: "Invalid measure value", $metadata: {} });
       }
       return {};
     });
