@@ -51,7 +51,7 @@ export const SubscriberSchema = z
   .strictObject({
     name: slug("subscriber name").max(32).describe("unique per stage; names the subscription's DLQ"),
     stage: z.string().describe("the stage whose topic it subscribes to"),
-    protocol: z.enum(["sqs", "lambda", "https", "firehose"]),
+    protocol: z.enum(["sqs", "lambda", "https"]).describe("the endpoint owner grants this topic access (queue policy, function permission)"),
     endpoint: z
       .string()
       .min(1)

@@ -16,6 +16,7 @@ const LIMITS = {
   timestreamDatabase: 256,
   restApi: 1024,
   logGroup: 512,
+  s3Bucket: 63,
 } as const;
 type NameKind = keyof typeof LIMITS;
 
@@ -91,6 +92,8 @@ export class CellNames {
   get apiRole() { return `${this.cell}-ingest-putevents`; }
   get timestreamDatabase() { return `${this.cell}-invoices`; }
   get timestreamTable() { return TIMESTREAM_TABLE; }
+  /** S3 bucket names are global: the account id makes this one unique. */
+  rejectedRecordsBucket(account: string) { return `${this.cell}-${account}-ts-rejects`; }
 
   stage(stage: string) { return new StageNames(this.cell, stage); }
 
@@ -99,6 +102,9 @@ export class CellNames {
   }
   ruleArn(region: string, ref: AccountRef, stage: string) {
     return `arn:${ref.partition}:events:${region}:${ref.account}:rule/${this.bus}/${this.stage(stage).rule}`;
+  }
+  pipeArn(region: string, { partition, account }: AccountRef, stage: string) {
+    return `arn:${partition}:pipes:${region}:${account}:pipe/${this.stage(stage).pipe}`;
   }
   timestreamTableArn(storeRegion: string, { partition, account }: AccountRef) {
     return `arn:${partition}:timestream:${storeRegion}:${account}:database/${this.timestreamDatabase}/table/${this.timestreamTable}`;
@@ -112,6 +118,7 @@ export class CellNames {
       ["restApi", this.api],
       ["iamRole", this.apiRole],
       ["timestreamDatabase", this.timestreamDatabase],
+      ["s3Bucket", this.rejectedRecordsBucket("123456789012")],
       ...stages.flatMap((stage) => this.stage(stage).all()),
     ];
   }
@@ -136,6 +143,7 @@ export function nameProblem(cellId: string, stages: readonly string[]): string |
     timestreamDatabase: "Timestream database name",
     restApi: "REST API name",
     logGroup: "log group name",
+    s3Bucket: "S3 bucket name",
   };
   const [worst] = cellNames(cellId)
     .all(stages)
@@ -145,3 +153,7 @@ export function nameProblem(cellId: string, stages: readonly string[]): string |
   const [kind, name] = worst;
   return `too long: it makes ${labels[kind]} "${name}" ${name.length} characters; the limit is ${LIMITS[kind]}`;
 }
+
+/** A subscriber endpoint from config, with `{region}` and `{cell}` filled in for one cell. */
+export const subscriberEndpoint = (template: string, cell: { id: string; region: string }) =>
+  template.replaceAll("{region}", cell.region).replaceAll("{cell}", cell.id);

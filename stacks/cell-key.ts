@@ -1,0 +1,106 @@
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { Construct } from "constructs";
+import type { AccountRef } from "../cells/naming";
+import { PolicyDocument, serviceSid, type Grantee, type PolicyStatement } from "./policy-document";
+
+export interface CellKeyProps {
+  /** Alias, e.g. `alias/use1-a-cell`. */
+  readonly alias: string;
+  /** Region the key lives in. */
+  readonly region: string;
+  readonly account: AccountRef;
+  readonly description: string;
+}
+
+/** Actions a service needs to write to and read from a resource encrypted with the key. */
+const ENVELOPE_ACTIONS = ["kms:GenerateDataKey", "kms:Decrypt"];
+
+/**
+ * The cell's customer managed key. Its policy lets the account administer it through IAM and
+ * lets exactly the services that encrypt with it (added by the constructs that need them) use it.
+ */
+export class CellKey extends Construct {
+  readonly key: KmsKey;
+  private readonly policy: PolicyDocument;
+  private readonly services = new Set<string>();
+
+  constructor(scope: Construct, id: string, private readonly props: CellKeyProps) {
+    super(scope, id);
+    const { partition, account } = props.account;
+    this.policy = new PolicyDocument(this, "policy", [
+      {
+        // AWS's default key policy statement: without it IAM policies cannot grant use of the
+        // key and the key becomes unmanageable. Principals still need an IAM grant.
+        sid: "AccountAdministersKeyThroughIam",
+        actions: ["kms:*"],
+        resources: ["*"],
+        principals: [{ type: "AWS", identifiers: [`arn:${partition}:iam::${account}:root`] }],
+      },
+    ]);
+    this.key = new KmsKey(this, "key", {
+      region: props.region,
+      description: props.description,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: this.policy.json,
+    });
+    new KmsAlias(this, "alias", { region: props.region, name: props.alias, targetKeyId: this.key.keyId });
+  }
+
+  get arn(): string {
+    return this.key.arn;
+  }
+
+  /**
+   * Lets an AWS service principal (e.g. `events.amazonaws.com` delivering to an encrypted
+   * topic) encrypt and decrypt with the key on behalf of this account only.
+   */
+  allowServiceEnvelope(service: string): void {
+    if (this.services.has(service)) return;
+    this.services.add(service);
+    this.addStatement({
+      sid: serviceSid(service, "Envelope"),
+      actions: ENVELOPE_ACTIONS,
+      resources: ["*"],
+      principals: [{ type: "Service", identifiers: [service] }],
+      conditions: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [this.props.account.account] }],
+    });
+  }
+
+  /** Lets CloudWatch Logs encrypt this account's log groups in the key's region with the key. */
+  allowLogs(): void {
+    const region = this.props.region;
+    const service = `logs.${region}.amazonaws.com`;
+    if (this.services.has(service)) return;
+    this.services.add(service);
+    const { partition, account } = this.props.account;
+    this.addStatement({
+      sid: "AllowCloudWatchLogs",
+      actions: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+      resources: ["*"],
+      principals: [{ type: "Service", identifiers: [service] }],
+      conditions: [
+        {
+          test: "ArnLike",
+          variable: "kms:EncryptionContext:aws:logs:arn",
+          values: [`arn:${partition}:logs:${region}:${account}:log-group:*`],
+        },
+      ],
+    });
+  }
+
+  /** Reading a queue or topic encrypted with the key. */
+  grantDecrypt(grantee: Grantee): void {
+    grantee.addToPolicy({ actions: ["kms:Decrypt"], resources: [this.arn] });
+  }
+
+  /** Writing to a queue or topic encrypted with the key (and reading it back). */
+  grantEncryptDecrypt(grantee: Grantee): void {
+    grantee.addToPolicy({ actions: ENVELOPE_ACTIONS, resources: [this.arn] });
+  }
+
+  private addStatement(statement: PolicyStatement): void {
+    this.policy.addStatements(statement);
+  }
+}

@@ -1,0 +1,59 @@
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Construct } from "constructs";
+import { PolicyDocument, type Grantee, type PolicyStatement } from "./policy-document";
+
+export interface ServiceRoleProps {
+  /** Physical role name (from `cells/naming.ts`). */
+  readonly roleName: string;
+  /** The service that assumes the role, e.g. `lambda.amazonaws.com`. */
+  readonly service: string;
+  /** Conditions on the trust (e.g. `aws:SourceAccount`, `aws:SourceArn`) against confused deputies. */
+  readonly trustConditions?: PolicyStatement["conditions"];
+  readonly description: string;
+}
+
+/**
+ * A role assumed by one AWS service, whose only permissions are the statements constructs grant
+ * it (`queue.grantConsumeMessages(role)` and the like), kept in one inline policy.
+ */
+export class ServiceRole extends Construct implements Grantee {
+  readonly role: IamRole;
+  /** The inline policy; depend on it where a service must hold its grants before it starts. */
+  readonly grants: IamRolePolicy;
+  private readonly policy: PolicyDocument;
+
+  constructor(scope: Construct, id: string, props: ServiceRoleProps) {
+    super(scope, id);
+    const trust = new PolicyDocument(this, "trust", [
+      {
+        actions: ["sts:AssumeRole"],
+        principals: [{ type: "Service", identifiers: [props.service] }],
+        conditions: props.trustConditions,
+      },
+    ]);
+    this.role = new IamRole(this, "role", {
+      name: props.roleName,
+      description: props.description,
+      assumeRolePolicy: trust.json,
+    });
+    this.policy = new PolicyDocument(this, "permissions");
+    this.grants = new IamRolePolicy(this, "policy", {
+      name: "least-privilege",
+      role: this.role.id,
+      policy: this.policy.json,
+    });
+  }
+
+  get arn(): string {
+    return this.role.arn;
+  }
+
+  get name(): string {
+    return this.role.name;
+  }
+
+  addToPolicy(statement: PolicyStatement): void {
+    this.policy.addStatements(statement);
+  }
+}

@@ -1,0 +1,113 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { Construct } from "constructs";
+import type { ConsumerSettings, DeliveryMode } from "../cells/fleet-schema";
+import type { StageNames } from "../cells/naming";
+import type { CellKey } from "./cell-key";
+import type { EncryptedQueue } from "./encrypted-queue";
+import type { FunctionCode } from "./function-code";
+import { ServiceRole } from "./service-role";
+
+/** The Lambda runtime every function in a cell runs on. */
+export const NODE_RUNTIME = "nodejs24.x";
+
+/** SQS visibility must outlast every retry of a batch: AWS asks for 6x the function timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+export interface StageConsumerProps {
+  readonly cellId: string;
+  readonly names: StageNames;
+  readonly delivery: DeliveryMode;
+  readonly settings: ConsumerSettings & { readonly batchSize: number };
+  /** The queue the function consumes: the FIFO buffer or, in standard mode, the stage queue. */
+  readonly queue: EncryptedQueue;
+  readonly code: FunctionCode;
+  readonly key: CellKey;
+  readonly logRetentionDays: number;
+  /** Environment the function's sink needs (Timestream database, table, region). */
+  readonly storeEnvironment: Record<string, string>;
+}
+
+/**
+ * One stage's consumer: the shared stage-consumer bundle configured for this stage, its role,
+ * log group and the event source mapping that reports partial batch failures.
+ */
+export class StageConsumer extends Construct {
+  readonly function: LambdaFunction;
+  readonly role: ServiceRole;
+  readonly logGroup: CloudwatchLogGroup;
+
+  constructor(scope: Construct, id: string, props: StageConsumerProps) {
+    super(scope, id);
+    const { names, settings, delivery, queue } = props;
+    if (queue.fifo !== (delivery === "fifo")) {
+      throw new Error(`StageConsumer ${this.node.path}: delivery "${delivery}" needs a ${delivery === "fifo" ? "FIFO" : "standard"} queue`);
+    }
+    if (delivery === "fifo" && settings.batchSize > 10) {
+      throw new Error(`StageConsumer ${this.node.path}: settings.batchSize is ${settings.batchSize}; SQS FIFO allows at most 10`);
+    }
+    if (delivery === "standard" && settings.batchSize > 10 && settings.maxBatchingWindowSeconds < 1) {
+      throw new Error(`StageConsumer ${this.node.path}: settings.batchSize above 10 needs maxBatchingWindowSeconds >= 1`);
+    }
+
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: names.consumerLogGroup,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.key.arn,
+    });
+
+    this.role = new ServiceRole(this, "role", {
+      roleName: names.consumerRole,
+      service: "lambda.amazonaws.com",
+      description: `${names.consumerFunction}: consume its queue, write the invoice store`,
+    });
+    this.role.addToPolicy({
+      actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      resources: [`${this.logGroup.arn}:*`],
+    });
+    this.role.addToPolicy({
+      // X-Ray has no resource-level permissions: "*" is the only resource it accepts.
+      actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+      resources: ["*"],
+    });
+    queue.grantConsumeMessages(this.role);
+
+    this.function = new LambdaFunction(this, "function", {
+      functionName: names.consumerFunction,
+      description: `Writes ${names.stage} invoice events to the invoice store (${delivery} delivery)`,
+      role: this.role.arn,
+      runtime: NODE_RUNTIME,
+      architectures: ["arm64"],
+      handler: props.code.handler,
+      filename: props.code.path,
+      sourceCodeHash: props.code.sha256,
+      memorySize: settings.memoryMb,
+      timeout: settings.timeoutSeconds,
+      tracingConfig: { mode: "Active" },
+      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
+      environment: {
+        variables: {
+          STAGE: names.stage,
+          CELL_ID: props.cellId,
+          DELIVERY_MODE: delivery,
+          POWERTOOLS_SERVICE_NAME: "stage-consumer",
+          POWERTOOLS_METRICS_NAMESPACE: "cellfleet",
+          ...props.storeEnvironment,
+        },
+      },
+      dependsOn: [this.logGroup],
+    });
+
+    new LambdaEventSourceMapping(this, "source", {
+      functionName: this.function.arn,
+      eventSourceArn: queue.arn,
+      batchSize: settings.batchSize,
+      maximumBatchingWindowInSeconds: delivery === "standard" ? settings.maxBatchingWindowSeconds : undefined,
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      scalingConfig: { maximumConcurrency: settings.maxConcurrency },
+      // The role's grants must exist before Lambda starts polling.
+      dependsOn: [this.role.grants],
+    });
+  }
+}
