@@ -86,6 +86,8 @@ export class CellNames {
 
   get stackId() { return STACK_IDS.cell(this.cell); }
   get keyAlias() { return `alias/${this.cell}-cell`; }
+  /** Key for a store kept in another region (Timestream is not in every region). */
+  get storeKeyAlias() { return `alias/${this.cell}-store`; }
   get bus() { return `${this.cell}-invoices`; }
   get routerDlq() { return `${this.cell}-router-dlq`; }
   get api() { return `${this.cell}-ingest`; }

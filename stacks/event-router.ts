@@ -71,6 +71,11 @@ export class EventRouter extends Construct {
     return rule;
   }
 
+  /** The bus's physical name (a plain string, usable where a token is not). */
+  get busName(): string {
+    return this.props.busName;
+  }
+
   grantPutEvents(grantee: Grantee): void {
     grantee.addToPolicy({ actions: ["events:PutEvents"], resources: [this.bus.arn] });
   }

@@ -20,10 +20,14 @@ describe("loadConfig", () => {
       cellId: CELL,
       region: "us-east-1",
       deliveryMode: "fifo",
-      timestream: { database: "use1-invoices", table: "invoice-events", endpoint: undefined },
+      timestream: { database: "use1-invoices", table: "invoice-events", region: "us-east-1", endpoint: undefined },
       serviceName: "stage-consumer",
       metricsNamespace: "cellfleet",
     });
+  });
+
+  it("writes to the store's own region when Timestream is not offered in the cell's region", () => {
+    expect(loadConfig({ ...validEnv, TIMESTREAM_REGION: "us-west-2" }).timestream.region).toBe("us-west-2");
   });
 
   it("passes an explicit Timestream endpoint through, and treats an empty one as unset", () => {
@@ -40,6 +44,7 @@ describe("loadConfig", () => {
   it.each([
     ["DELIVERY_MODE", "batch", /DELIVERY_MODE: must be fifo or standard/],
     ["AWS_REGION", "Virginia", /AWS_REGION: must be a region/],
+    ["TIMESTREAM_REGION", "Oregon", /TIMESTREAM_REGION: must be a region/],
     ["STAGE", "", /STAGE: must name a stage/],
     ["TIMESTREAM_ENDPOINT", "localhost", /TIMESTREAM_ENDPOINT: must be a URL/],
   ])("fails naming %s when it is %j", (name, value, message) => {

@@ -17,6 +17,7 @@ const ConsumerEnvSchema = z.object({
   DELIVERY_MODE: z.enum(["fifo", "standard"], rule("must be fifo or standard")),
   TIMESTREAM_DATABASE: z.string(rule("must name a database")).min(1, "must name a database"),
   TIMESTREAM_TABLE: z.string(rule("must name a table")).min(1, "must name a table"),
+  TIMESTREAM_REGION: optional(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "must be a region such as us-west-2")),
   TIMESTREAM_ENDPOINT: optional(z.url("must be a URL such as http://localhost:5000")),
   POWERTOOLS_SERVICE_NAME: optional(z.string()),
   POWERTOOLS_METRICS_NAMESPACE: optional(z.string()),
@@ -32,6 +33,8 @@ export interface ConsumerConfig {
   timestream: {
     database: string;
     table: string;
+    /** Where the store lives: the cell's region unless Timestream is not offered there. */
+    region: string;
     /** Set only for tests and emulators; AWS uses endpoint discovery. */
     endpoint: string | undefined;
   };
@@ -63,6 +66,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConsumerCon
     timestream: {
       database: vars.TIMESTREAM_DATABASE,
       table: vars.TIMESTREAM_TABLE,
+      region: vars.TIMESTREAM_REGION ?? vars.AWS_REGION,
       endpoint: vars.TIMESTREAM_ENDPOINT,
     },
     serviceName: vars.POWERTOOLS_SERVICE_NAME ?? DEFAULT_SERVICE_NAME,

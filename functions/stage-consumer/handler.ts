@@ -9,7 +9,7 @@ import { TimestreamSink } from "./sink";
 const config = loadConfig(process.env);
 
 const client = new TimestreamWriteClient({
-  region: config.region,
+  region: config.timestream.region,
   // Only tests and emulators pass an endpoint; in AWS the client discovers it.
   ...(config.timestream.endpoint === undefined ? {} : { endpoint: config.timestream.endpoint }),
 });

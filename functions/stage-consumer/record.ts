@@ -47,7 +47,6 @@ export function toTimestreamRecord(event: InvoiceEventBridgeEvent, { region }: R
       ...text("invoiceDueDate", detail.invoiceDueDate),
       ...text("currency", detail.currency),
       ...text("status", detail.status),
-      ...text("eventId", event.id),
       ...text("requestId", detail.meta.requestId),
       { Name: "receivedAt", Value: String(detail.meta.receivedAt), Type: MeasureValueType.TIMESTAMP },
     ],

@@ -1,0 +1,19 @@
+import type { App } from "cdktf";
+import { CellStack } from "../stacks/cell-stack";
+import type { FunctionBundle } from "../stacks/function-code";
+import { GlobalStack } from "../stacks/global-stack";
+import type { FleetConfig } from "./fleet-schema";
+
+export interface FleetStacks {
+  readonly global: GlobalStack;
+  readonly cells: ReadonlyMap<string, CellStack>;
+}
+
+/** The fleet: the global stack and one CellStack per configured cell, in config order. */
+export function buildFleet(app: App, fleet: FleetConfig, bundles: { readonly consumer: FunctionBundle }): FleetStacks {
+  const global = new GlobalStack(app, { fleet });
+  const cells = new Map(
+    fleet.cells.map((cell) => [cell.id, new CellStack(app, { fleet, cell, consumerBundle: bundles.consumer })] as const),
+  );
+  return { global, cells };
+}
