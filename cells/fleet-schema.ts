@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PIPES_REGIONS, TIMESTREAM_REGIONS, isAwsRegion } from "./aws-regions";
+import { AWS_REGIONS, PIPES_REGIONS, TIMESTREAM_REGIONS, isAwsRegion } from "./aws-regions";
 import { nameProblem } from "./naming";
 
 /**
@@ -7,9 +7,29 @@ import { nameProblem } from "./naming";
  * is generated from it (`npm run schema`) for editors; a test keeps the two in step.
  */
 
-const region = z.string().refine(isAwsRegion, {
-  error: (issue) => `${JSON.stringify(issue.input)} is not an AWS region`,
+const region = z.enum(AWS_REGIONS, {
+  error: (issue) => {
+    const suggestion = typeof issue.input === "string" ? closest(issue.input, AWS_REGIONS) : undefined;
+    return `${JSON.stringify(issue.input)} is not an AWS region${suggestion ? ` (did you mean "${suggestion}"?)` : ""}`;
+  },
 });
+
+/** The candidate within two edits of `value`, for "did you mean" hints. */
+function closest(value: string, candidates: readonly string[]): string | undefined {
+  const distance = (a: string, b: string) => {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const current = [i];
+      for (let j = 1; j <= b.length; j++) {
+        current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      }
+      previous = current;
+    }
+    return previous[b.length]!;
+  };
+  const [best] = candidates.map((c) => [c, distance(value, c)] as const).sort((x, y) => x[1] - y[1]);
+  return best && best[1] <= 2 ? best[0] : undefined;
+}
 
 /** The retention periods CloudWatch Logs accepts. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -25,26 +45,38 @@ export const DeliveryModeSchema = z
   .enum(["fifo", "standard"])
   .describe("fifo: per-invoice order through a Pipe and a FIFO queue; standard: straight to the consumer");
 
+/** Consumer knobs, without defaults (a per-stage override names only what it changes). */
+const consumerFields = {
+  memoryMb: z.int().min(128).max(10240).describe("consumer Lambda memory (MB); default 512"),
+  timeoutSeconds: positiveInt(900).describe("consumer Lambda timeout; queue visibility is 6x this; default 30"),
+  batchSize: positiveInt(10_000).describe("records per invocation; default 10 in fifo mode (its maximum), 100 in standard mode"),
+  maxBatchingWindowSeconds: z
+    .int()
+    .min(0)
+    .max(300)
+    .describe("standard mode only: how long to gather a batch (fifo mode has none); default 2"),
+  maxConcurrency: z.int().min(2).max(1000).describe("most concurrent consumer invocations; default 50"),
+};
+
 export const ConsumerSettingsSchema = z
   .strictObject({
-    memoryMb: z.int().min(128).max(10240).default(512).describe("consumer Lambda memory (MB)"),
-    timeoutSeconds: positiveInt(900).default(30).describe("consumer Lambda timeout; queue visibility is 6x this"),
-    batchSize: positiveInt(10_000)
-      .optional()
-      .describe("records per invocation; default 10 in fifo mode (its maximum), 100 in standard mode"),
-    maxBatchingWindowSeconds: z
-      .int()
-      .min(0)
-      .max(300)
-      .default(2)
-      .describe("standard mode only: how long to gather a batch (fifo mode has no batching window)"),
-    maxConcurrency: z.int().min(2).max(1000).default(50).describe("most concurrent consumer invocations"),
+    memoryMb: consumerFields.memoryMb.default(512),
+    timeoutSeconds: consumerFields.timeoutSeconds.default(30),
+    batchSize: consumerFields.batchSize.optional(),
+    maxBatchingWindowSeconds: consumerFields.maxBatchingWindowSeconds.default(2),
+    maxConcurrency: consumerFields.maxConcurrency.default(50),
   })
   .describe("the stage consumer Lambda and its event source mapping");
 
 export const StageSettingsSchema = z.strictObject({
   delivery: DeliveryModeSchema.default("fifo"),
   consumer: ConsumerSettingsSchema.default(ConsumerSettingsSchema.parse({})),
+});
+
+/** A stage's overrides of `stageDefaults`: only the fields it names change. */
+const StageOverridesSchema = z.strictObject({
+  delivery: DeliveryModeSchema.optional(),
+  consumer: z.strictObject(consumerFields).partial().optional(),
 });
 
 export const SubscriberSchema = z
@@ -96,7 +128,7 @@ export const FleetSchema = z
       .min(1)
       .describe("the invoice journey in order; the last one is terminal"),
     stageSettings: z
-      .record(z.string(), StageSettingsSchema.partial())
+      .record(z.string(), StageOverridesSchema)
       .default({})
       .describe("per-stage overrides of stageDefaults, keyed by stage name"),
     stageDefaults: StageSettingsSchema.default(StageSettingsSchema.parse({})),
@@ -142,6 +174,19 @@ export const FleetSchema = z
     for (const stage of Object.keys(fleet.stageSettings)) {
       if (!stages.has(stage)) {
         ctx.addIssue({ code: "custom", path: ["stageSettings", stage], message: `unknown stage "${stage}", ${expectedStages}` });
+      }
+    }
+    for (const stage of fleet.stages) {
+      const override = fleet.stageSettings[stage];
+      const delivery = override?.delivery ?? fleet.stageDefaults.delivery;
+      const consumer = { ...fleet.stageDefaults.consumer, ...override?.consumer };
+      const source = override?.consumer?.batchSize !== undefined ? ["stageSettings", stage, "consumer", "batchSize"] : ["stageDefaults", "consumer", "batchSize"];
+      if (consumer.batchSize === undefined) continue;
+      if (delivery === "fifo" && consumer.batchSize > 10) {
+        ctx.addIssue({ code: "custom", path: source, message: `${consumer.batchSize} is too large for stage "${stage}": SQS FIFO delivers at most 10 messages per batch` });
+      }
+      if (delivery === "standard" && consumer.batchSize > 10 && consumer.maxBatchingWindowSeconds < 1) {
+        ctx.addIssue({ code: "custom", path: source, message: `stage "${stage}": a batch above 10 needs maxBatchingWindowSeconds >= 1` });
       }
     }
     const subscriberKeys = new Set<string>();

@@ -90,6 +90,7 @@ function formatIssue(issue: z.core.$ZodIssue, root: unknown): string {
       if (value === undefined) return `${where}: required (expected ${issue.expected})`;
       return `${where}: expected ${issue.expected}, got ${JSON.stringify(value)}`;
     case "invalid_value":
+      if (!issue.message.startsWith("Invalid")) return `${where}: ${issue.message}`;
       return `${where}: ${JSON.stringify(value)} is not allowed (expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")})`;
     case "invalid_union":
       return `${where}: ${JSON.stringify(value)} is not allowed (${issue.message})`;
