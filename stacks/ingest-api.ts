@@ -104,7 +104,8 @@ export class IngestApi extends Construct {
       restApiId: this.api.id,
       resourceId: resource.id,
       httpMethod: "POST",
-      authorization: "NONE",
+      // Callers sign with SigV4 until the API-edge work adds API keys and usage plans.
+      authorization: "AWS_IAM",
     });
     const requestTemplate = putEventsRequestTemplate({ cell: this.props.cellId, stage, busName: this.props.router.busName });
     const integration = new ApiGatewayIntegration(this, `put-events-${stage}`, {
