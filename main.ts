@@ -1,4 +1,4 @@
-import { rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { App } from "cdktf";
 import { buildFleet } from "./cells/factory";
@@ -12,7 +12,7 @@ const configFile = process.env.CELLFLEET_CONFIG ?? path.join(__dirname, "cells",
 try {
   const fleet = loadFleet(configFile);
   // A valid fleet replaces the previous output whole: no stale stack of a removed cell survives.
-  rmSync(process.env.CDKTF_OUTDIR ?? "cdktf.out", { recursive: true, force: true });
+  removePreviousOutput(process.env.CDKTF_OUTDIR ?? "cdktf.out");
   const app = new App();
   buildFleet(app, fleet, { consumer: bundleFunction("stage-consumer") });
   app.synth();
@@ -21,4 +21,15 @@ try {
   console.error(error instanceof Error ? error.message : String(error));
   if (process.env.CELLFLEET_DEBUG) console.error(error);
   process.exitCode = 1;
+}
+
+/** Deletes a previous synth's output, and nothing that does not look like one. */
+function removePreviousOutput(outdir: string): void {
+  if (!existsSync(outdir)) return;
+  const entries = readdirSync(outdir);
+  const looksLikeOutput = entries.length === 0 || entries.includes("manifest.json");
+  if (!looksLikeOutput) {
+    throw new Error(`refusing to replace ${path.resolve(outdir)}: it is not a previous synth output (no manifest.json)`);
+  }
+  rmSync(outdir, { recursive: true, force: true });
 }

@@ -162,69 +162,86 @@ export const FleetSchema = z
       .describe("CloudWatch Logs retention (one of the values CloudWatch accepts)"),
     cells: z.array(CellSchema).min(1, "a fleet needs at least one cell"),
   })
-  .superRefine((fleet, ctx) => {
-    const stages = new Set(fleet.stages);
-    const expectedStages = `expected one of ${fleet.stages.join(", ")}`;
+  // Fleet-wide checks run even when some fields failed, so every problem is reported at once;
+  // they read the value defensively for that reason.
+  .superRefine((fleet, ctx) => crossFieldProblems(fleet, ctx), { when: (payload) => isRecord(payload.value) });
 
-    fleet.stages.forEach((stage, i) => {
-      if (fleet.stages.indexOf(stage) !== i) {
-        ctx.addIssue({ code: "custom", path: ["stages", i], message: `duplicate stage "${stage}"` });
-      }
-    });
-    for (const stage of Object.keys(fleet.stageSettings)) {
-      if (!stages.has(stage)) {
-        ctx.addIssue({ code: "custom", path: ["stageSettings", stage], message: `unknown stage "${stage}", ${expectedStages}` });
-      }
-    }
-    for (const stage of fleet.stages) {
-      const override = fleet.stageSettings[stage];
-      const delivery = override?.delivery ?? fleet.stageDefaults.delivery;
-      const consumer = { ...fleet.stageDefaults.consumer, ...override?.consumer };
-      const source = override?.consumer?.batchSize !== undefined ? ["stageSettings", stage, "consumer", "batchSize"] : ["stageDefaults", "consumer", "batchSize"];
-      if (consumer.batchSize === undefined) continue;
-      if (delivery === "fifo" && consumer.batchSize > 10) {
-        ctx.addIssue({ code: "custom", path: source, message: `${consumer.batchSize} is too large for stage "${stage}": SQS FIFO delivers at most 10 messages per batch` });
-      }
-      if (delivery === "standard" && consumer.batchSize > 10 && consumer.maxBatchingWindowSeconds < 1) {
-        ctx.addIssue({ code: "custom", path: source, message: `stage "${stage}": a batch above 10 needs maxBatchingWindowSeconds >= 1` });
-      }
-    }
-    const subscriberKeys = new Set<string>();
-    fleet.subscribers.forEach((subscriber, i) => {
-      if (!stages.has(subscriber.stage)) {
-        ctx.addIssue({ code: "custom", path: ["subscribers", i, "stage"], message: `unknown stage "${subscriber.stage}", ${expectedStages}` });
-      }
-      const key = `${subscriber.stage}/${subscriber.name}`;
-      if (subscriberKeys.has(key)) {
-        ctx.addIssue({ code: "custom", path: ["subscribers", i, "name"], message: `duplicate subscriber "${subscriber.name}" on stage "${subscriber.stage}"` });
-      }
-      subscriberKeys.add(key);
-    });
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const asRecord = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {});
+const asString = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 
-    const seen = new Map<string, number>();
-    fleet.cells.forEach((cell, i) => {
-      const first = seen.get(cell.id);
-      if (first !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["cells", i, "id"], message: `duplicate cell id "${cell.id}" (also cells[${first}])` });
-      } else {
-        seen.set(cell.id, i);
-      }
-      if (!isAwsRegion(cell.region)) return; // already reported
-      if (!PIPES_REGIONS.includes(cell.region)) {
-        ctx.addIssue({ code: "custom", path: ["cells", i, "region"], message: `EventBridge Pipes is not offered in ${cell.region}; a cell needs it` });
-      }
-      const storeRegion = cell.storeRegion ?? cell.region;
-      if (isAwsRegion(storeRegion) && !TIMESTREAM_REGIONS.includes(storeRegion)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["cells", i, cell.storeRegion ? "storeRegion" : "region"],
-          message: `Timestream for LiveAnalytics is not offered in ${storeRegion}; set cells[${i}].storeRegion to one of ${TIMESTREAM_REGIONS.join(", ")}`,
-        });
-      }
-      const tooLong = nameProblem(cell.id, fleet.stages);
-      if (tooLong) ctx.addIssue({ code: "custom", path: ["cells", i, "id"], message: tooLong });
-    });
+/** Checks that span fields: stage references, duplicates, regional services, name lengths. */
+function crossFieldProblems(fleet: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path, message });
+  const stageList = asArray(fleet.stages).filter((stage): stage is string => typeof stage === "string");
+  const stages = new Set(stageList);
+  const expectedStages = `expected one of ${[...stages].join(", ")}`;
+
+  stageList.forEach((stage, i) => {
+    if (stageList.indexOf(stage) !== i) issue(["stages", i], `duplicate stage "${stage}"`);
   });
+  const stageSettings = asRecord(fleet.stageSettings);
+  if (Array.isArray(fleet.stages)) {
+    for (const stage of Object.keys(stageSettings)) {
+      if (!stages.has(stage)) issue(["stageSettings", stage], `unknown stage "${stage}", ${expectedStages}`);
+    }
+  }
+
+  const stageDefaults = asRecord(fleet.stageDefaults);
+  const defaultConsumer = asRecord(stageDefaults.consumer);
+  for (const stage of stageList) {
+    const override = asRecord(stageSettings[stage]);
+    const overrideConsumer = asRecord(override.consumer);
+    const delivery = override.delivery ?? stageDefaults.delivery ?? "fifo";
+    const batchSize = overrideConsumer.batchSize ?? defaultConsumer.batchSize;
+    const window = overrideConsumer.maxBatchingWindowSeconds ?? defaultConsumer.maxBatchingWindowSeconds ?? 2;
+    if (typeof batchSize !== "number") continue;
+    const source = overrideConsumer.batchSize !== undefined ? ["stageSettings", stage, "consumer", "batchSize"] : ["stageDefaults", "consumer", "batchSize"];
+    if (delivery === "fifo" && batchSize > 10) {
+      issue(source, `${batchSize} is too large for stage "${stage}": SQS FIFO delivers at most 10 messages per batch`);
+    }
+    if (delivery === "standard" && batchSize > 10 && typeof window === "number" && window < 1) {
+      issue(source, `stage "${stage}": a batch above 10 needs maxBatchingWindowSeconds >= 1`);
+    }
+  }
+
+  const subscriberKeys = new Set<string>();
+  asArray(fleet.subscribers).forEach((raw, i) => {
+    const subscriber = asRecord(raw);
+    const stage = asString(subscriber.stage);
+    if (stage !== undefined && Array.isArray(fleet.stages) && !stages.has(stage)) {
+      issue(["subscribers", i, "stage"], `unknown stage "${stage}", ${expectedStages}`);
+    }
+    const key = `${stage}/${asString(subscriber.name)}`;
+    if (subscriberKeys.has(key)) issue(["subscribers", i, "name"], `duplicate subscriber "${asString(subscriber.name)}" on stage "${stage}"`);
+    subscriberKeys.add(key);
+  });
+
+  const seen = new Map<string, number>();
+  asArray(fleet.cells).forEach((raw, i) => {
+    const cell = asRecord(raw);
+    const id = asString(cell.id);
+    if (id !== undefined) {
+      const first = seen.get(id);
+      if (first !== undefined) issue(["cells", i, "id"], `duplicate cell id "${id}" (also cells[${first}])`);
+      else seen.set(id, i);
+      const tooLong = SLUG.test(id) ? nameProblem(id, stageList) : undefined;
+      if (tooLong) issue(["cells", i, "id"], tooLong);
+    }
+    const region = asString(cell.region);
+    if (region === undefined || !isAwsRegion(region)) return; // reported by the field itself
+    if (!PIPES_REGIONS.includes(region)) issue(["cells", i, "region"], `EventBridge Pipes is not offered in ${region}; a cell needs it`);
+    const storeRegion = asString(cell.storeRegion) ?? region;
+    if (isAwsRegion(storeRegion) && !TIMESTREAM_REGIONS.includes(storeRegion)) {
+      issue(
+        ["cells", i, cell.storeRegion === undefined ? "region" : "storeRegion"],
+        `Timestream for LiveAnalytics is not offered in ${storeRegion}; set cells[${i}].storeRegion to one of ${TIMESTREAM_REGIONS.join(", ")}`,
+      );
+    }
+  });
+}
 
 export type FleetInput = z.input<typeof FleetSchema>;
 type ParsedFleet = z.output<typeof FleetSchema>;

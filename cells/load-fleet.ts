@@ -34,7 +34,7 @@ export function parseFleet(text: string, file = "fleet.json"): FleetConfig {
   }
   const result = FleetSchema.safeParse(json);
   if (!result.success) {
-    throw new FleetConfigError(file, result.error.issues.map((issue) => formatIssue(issue, json)));
+    throw new FleetConfigError(file, result.error.issues.flatMap((issue) => formatIssue(issue, json)));
   }
   return resolveStages(result.data);
 }
@@ -76,15 +76,15 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   );
 }
 
-function formatIssue(issue: z.core.$ZodIssue, root: unknown): string {
+function formatIssue(issue: z.core.$ZodIssue, root: unknown): string | string[] {
   const where = formatPath(issue.path);
   const value = valueAt(root, issue.path);
   switch (issue.code) {
     case "unrecognized_keys": {
       const allowed = allowedKeys(issue.path);
-      return issue.keys
-        .map((key) => `${formatPath([...issue.path, key])}: unknown key${allowed ? ` (expected one of ${allowed})` : ""}`)
-        .join("\n  - ");
+      return issue.keys.map(
+        (key) => `${formatPath([...issue.path, key])}: unknown key${allowed ? ` (expected one of ${allowed})` : ""}`,
+      );
     }
     case "invalid_type":
       if (value === undefined) return `${where}: required (expected ${issue.expected})`;

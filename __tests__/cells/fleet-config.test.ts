@@ -388,10 +388,8 @@ describe("reporting", () => {
     );
   });
 
-  // BUG (cells/fleet-schema.ts): the fleet-wide checks live in FleetSchema's superRefine, which zod
-  // skips once any field has a type/enum/required error, so the duplicate id below goes unreported
-  // until the user fixes `active`. Remove `.fails` once both problems are reported.
-  it.fails("reports fleet-wide problems (duplicate ids) alongside field problems", () => {
+  // Fleet-wide checks (FleetSchema's superRefine) run even when a field failed.
+  it("reports fleet-wide problems (duplicate ids) alongside field problems", () => {
     const problems = problemsOf(
       variant((f) => {
         f.cells[0].active = "yes";
@@ -402,10 +400,7 @@ describe("reporting", () => {
     expect(problems).toEqual(['cells[0].active: expected boolean, got "yes"', 'cells[3].id: duplicate cell id "use1-a" (also cells[0])']);
   });
 
-  // BUG (cells/load-fleet.ts formatIssue, "unrecognized_keys"): several unknown keys in one object
-  // come back as ONE problem string joined with "\n  - ", so `problems` is not one line per problem.
-  // Remove `.fails` once each unknown key is its own entry.
-  it.fails("reports each unknown key as its own single-line problem", () => {
+  it("reports each unknown key as its own single-line problem", () => {
     const problems = problemsOf(
       variant((f) => {
         f.colour = "blue";

@@ -76,12 +76,29 @@ describe("npm run synth (main.ts)", () => {
   );
 
   it(
+    "refuses to replace a directory that is not a previous synth output",
+    () => {
+      const outdir = path.join(workDir, "not-an-outdir");
+      mkdirSync(outdir, { recursive: true });
+      writeFileSync(path.join(outdir, "keep.txt"), "precious");
+
+      const { status, stderr } = synth(DEFAULT_FLEET_FILE, outdir);
+
+      expect(status).toBe(1);
+      expect(stderr).toContain("is not a previous synth output");
+      expect(readFileSync(path.join(outdir, "keep.txt"), "utf8")).toBe("precious");
+    },
+    TIMEOUT,
+  );
+
+  it(
     "synthesizes the default fleet: one stack per cell plus global, replacing any stale stack",
     () => {
       const outdir = path.join(workDir, "out-default");
       const stale = path.join(outdir, "stacks", "cell-removed", "cdk.tf.json");
       mkdirSync(path.dirname(stale), { recursive: true });
       writeFileSync(stale, "{}");
+      writeFileSync(path.join(outdir, "manifest.json"), "{}"); // what a previous synth leaves
 
       const { status, stderr } = synth(DEFAULT_FLEET_FILE, outdir);
 
