@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { buildSync } from "esbuild";
 import { zipSync } from "fflate";
@@ -18,7 +18,8 @@ export type FunctionName = keyof typeof FUNCTION_ENTRIES;
 
 /**
  * Bundles one function with esbuild into a deterministic zip (one `index.js`, fixed entry
- * time) under `.cache/functions/`. Called once per synth; every cell uses the same file.
+ * time) under `.cache/functions/`, named by its content. Called once per synth; every cell
+ * uses the same file.
  */
 export function bundleFunction(name: FunctionName, outDir = path.join(PROJECT_ROOT, ".cache", "functions")): FunctionBundle {
   const result = buildSync({
@@ -37,12 +38,15 @@ export function bundleFunction(name: FunctionName, outDir = path.join(PROJECT_RO
   });
   const code = result.outputFiles[0]!.contents;
   const zip = zipSync({ "index.js": [code, { mtime: FIXED_MTIME, level: 9 }] });
-  mkdirSync(outDir, { recursive: true });
-  const zipPath = path.join(outDir, `${name}.zip`);
-  writeFileSync(zipPath, zip);
-  return {
-    zipPath,
-    sha256: createHash("sha256").update(zip).digest("base64"),
-    handler: "index.handler",
-  };
+  const digest = createHash("sha256").update(zip);
+  const sha256 = digest.copy().digest("base64");
+  // Content-addressed and written atomically: a concurrent synth never reads a half-written zip.
+  const zipPath = path.join(outDir, `${name}-${digest.digest("hex").slice(0, 16)}.zip`);
+  if (!existsSync(zipPath)) {
+    mkdirSync(outDir, { recursive: true });
+    const partial = `${zipPath}.${process.pid}.tmp`;
+    writeFileSync(partial, zip);
+    renameSync(partial, zipPath);
+  }
+  return { zipPath, sha256, handler: "index.handler" };
 }

@@ -18,7 +18,7 @@ export interface PutEventsTemplateNames {
 
 /**
  * Request template: one PutEvents entry whose Detail is the client's JSON object with `meta`
- * spliced in as its first member. The body is never re-serialized: it is escaped once as a
+ * spliced in as its last member. The body is never re-serialized: it is escaped once as a
  * JSON string. `$util.escapeJavaScript` also turns `'` into `\'`, which JSON does not allow,
  * hence the `replaceAll`. `receivedAt` is `$context.requestTimeEpoch` (milliseconds); the
  * business time travels inside the body (`eventTime`), as PutEvents' `Time` has only seconds.
@@ -26,12 +26,12 @@ export interface PutEventsTemplateNames {
 export function putEventsRequestTemplate({ cell, stage, busName }: PutEventsTemplateNames): string {
   return [
     "#set($body = $input.body.trim())",
-    "#set($members = $body.substring(1))",
-    "#if($members.trim() == '}')#set($separator = '')#else#set($separator = ',')#end",
+    // Everything before the closing brace; `meta` goes last so that it wins over any client key.
+    "#set($members = $body.substring(0, $body.lastIndexOf('}')).trim())",
+    "#if($members == '{')#set($separator = '')#else#set($separator = ',')#end",
     `{"Entries":[{"Source":"${INGEST_EVENT_SOURCE}","DetailType":"${stage}","EventBusName":"${busName}",` +
-      `"Detail":"{\\"meta\\":{\\"cell\\":\\"${cell}\\",\\"stage\\":\\"${stage}\\",` +
-      `\\"receivedAt\\":$context.requestTimeEpoch,\\"requestId\\":\\"$context.requestId\\"}` +
-      `$separator$util.escapeJavaScript($members).replaceAll("\\\\'", "'")"}]}`,
+      `"Detail":"$util.escapeJavaScript($members).replaceAll("\\\\'", "'")$separator\\"meta\\":{\\"cell\\":\\"${cell}\\",\\"stage\\":\\"${stage}\\",` +
+      `\\"receivedAt\\":$context.requestTimeEpoch,\\"requestId\\":\\"$context.requestId\\"}}"}]}`,
   ].join("\n");
 }
 

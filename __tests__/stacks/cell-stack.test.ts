@@ -6,8 +6,7 @@ import { TimestreamwriteTable } from "@cdktf/provider-aws/lib/timestreamwrite-ta
 import { beforeAll, describe, expect, it } from "vitest";
 import { INGEST_EVENT_SOURCE } from "../../functions/shared/invoice-event";
 import { NODE_RUNTIME } from "../../stacks/stage-consumer";
-import { fleet, synthStack, type SynthesizedStack } from "../support/fleet";
-import { buildIsolatedFleet, isolatedConsumerBundle } from "./isolated-fleet";
+import { buildTestFleet, consumerBundle, fleet, synthStack, type SynthesizedStack } from "../support/fleet";
 import { byName, entriesOf, hasNamed, PARTITION, patternMatches, ref, referencedId, resourcesOf, type TfBlock } from "./terraform-json";
 
 const CELL = "use1-a";
@@ -38,7 +37,7 @@ describe(`cell ${CELL} (default fleet)`, () => {
   let keyArn: string;
 
   beforeAll(() => {
-    const stacks = buildIsolatedFleet(config);
+    const stacks = buildTestFleet(config);
     ({ json, parsed: cell } = synthStack(stacks.cells.get(CELL)!));
     const [[keyId]] = entriesOf(cell, "aws_kms_key");
     keyArn = arnOf("aws_kms_key", keyId!);
@@ -239,9 +238,9 @@ describe(`cell ${CELL} (default fleet)`, () => {
 
     it("deploys the shared consumer bundle from the stack's assets, hashed by content", () => {
       const { fn } = consumerOf(cell, CELL, stage);
-      expect(fn["source_code_hash"]).toBe(isolatedConsumerBundle().sha256);
-      expect(fn["filename"]).toMatch(/^assets\/[^/]+\/[^/]+\/stage-consumer\.zip$/);
-      expect(fn["handler"]).toBe(isolatedConsumerBundle().handler);
+      expect(fn["source_code_hash"]).toBe(consumerBundle().sha256);
+      expect(fn["filename"]).toMatch(/^assets\/[^/]+\/[^/]+\/stage-consumer-[0-9a-f]{16}\.zip$/);
+      expect(fn["handler"]).toBe(consumerBundle().handler);
     });
   });
 
@@ -364,7 +363,7 @@ describe("cell usw1-a (Timestream is not offered in us-west-1: storeRegion us-we
   let west: SynthesizedStack;
 
   beforeAll(() => {
-    ({ parsed: west } = synthStack(buildIsolatedFleet(config).cells.get("usw1-a")!));
+    ({ parsed: west } = synthStack(buildTestFleet(config).cells.get("usw1-a")!));
   });
 
   it("keeps the cell itself and the key of its queues in us-west-1", () => {
@@ -399,7 +398,7 @@ describe("cell use1-a with posting in standard delivery", () => {
   let standard: SynthesizedStack;
 
   beforeAll(() => {
-    const stacks = buildIsolatedFleet(fleet({ stageSettings: { posting: { delivery: "standard" } } }));
+    const stacks = buildTestFleet(fleet({ stageSettings: { posting: { delivery: "standard" } } }));
     ({ parsed: standard } = synthStack(stacks.cells.get(CELL)!));
   });
 
@@ -432,7 +431,7 @@ describe("cell use1-a with posting in standard delivery", () => {
 
 describe("store retention from config", () => {
   it("sets the table's memory and magnetic retention from fleet.json's store", () => {
-    const stacks = buildIsolatedFleet(fleet({ store: { memoryRetentionHours: 48, magneticRetentionDays: 730 } }));
+    const stacks = buildTestFleet(fleet({ store: { memoryRetentionHours: 48, magneticRetentionDays: 730 } }));
     const { parsed } = synthStack(stacks.cells.get(CELL)!);
     expect(byName(parsed, "aws_timestreamwrite_table", "invoice_events", "table_name").block["retention_properties"]).toEqual({
       memory_store_retention_period_in_hours: 48,

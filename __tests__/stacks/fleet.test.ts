@@ -1,13 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { TerraformStack } from "cdktf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FleetStacks } from "../../cells/factory";
 import { bundleFunction } from "../../functions/bundle";
-import { defaultFleetInput, fleet, synthStack, type SynthesizedStack } from "../support/fleet";
-import { buildIsolatedFleet } from "./isolated-fleet";
+import { buildTestFleet, defaultFleetInput, fleet, synthStack, type SynthesizedStack } from "../support/fleet";
 
 const REPO_ROOT = path.join(__dirname, "..", "..");
 const config = fleet();
@@ -36,7 +35,7 @@ describe("the default fleet", () => {
   let synthesized: Map<string, { json: string; parsed: SynthesizedStack }>;
 
   beforeAll(() => {
-    stacks = buildIsolatedFleet(config);
+    stacks = buildTestFleet(config);
     synthesized = new Map([
       ["global", synthStack(stacks.global)],
       ...[...stacks.cells].map(([id, stack]) => [`cell-${id}`, synthStack(stack)] as const),
@@ -96,7 +95,7 @@ describe("the default fleet", () => {
 
     beforeAll(() => {
       const input = defaultFleetInput();
-      grown = buildIsolatedFleet(fleet({ cells: [...input.cells, newCell] }));
+      grown = buildTestFleet(fleet({ cells: [...input.cells, newCell] }));
     });
 
     it("adds exactly one stack, cell-<id>", () => {
@@ -125,19 +124,6 @@ describe("synthesis is deterministic", () => {
       .filter((entry) => statSync(path.join(dir, entry)).isFile())
       .sort();
 
-  /**
-   * The project's sources in a scratch directory, node_modules linked. main.ts bundles into
-   * `<project>/.cache/functions/`, a file other test files rewrite while they run; run from the
-   * repository itself, the two syntheses could hash a half-written zip.
-   */
-  const checkout = () => {
-    const root = path.join(scratch, "project");
-    const skipped = new Set(["node_modules", ".git", ".cache", "cdktf.out", "reports", "coverage"]);
-    cpSync(REPO_ROOT, root, { recursive: true, filter: (source) => !skipped.has(path.relative(REPO_ROOT, source).split(path.sep)[0]!) });
-    symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(root, "node_modules"), "dir");
-    return root;
-  };
-
   /** Runs the real entry point (`npm run synth`'s command) with its output in `outdir`. */
   const synthInto = (root: string, outdir: string) =>
     execFileSync(path.join(root, "node_modules", ".bin", "tsx"), ["main.ts"], {
@@ -148,7 +134,7 @@ describe("synthesis is deterministic", () => {
     });
 
   it("writes byte-identical output, asset zips included, when main.ts runs twice", () => {
-    const root = checkout();
+    const root = REPO_ROOT;
     const first = path.join(scratch, "first");
     const second = path.join(scratch, "second");
     synthInto(root, first);

@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { fleet, synthStack, type SynthesizedStack } from "../support/fleet";
-import { buildIsolatedFleet } from "./isolated-fleet";
+import { buildTestFleet, fleet, synthStack, type SynthesizedStack } from "../support/fleet";
 import {
   ACCOUNT,
   allows,
@@ -83,7 +82,7 @@ describe(`policies of cell ${CELL}`, () => {
   let keyArn: string;
 
   beforeAll(() => {
-    ({ parsed: cell } = synthStack(buildIsolatedFleet(config).cells.get(CELL)!));
+    ({ parsed: cell } = synthStack(buildTestFleet(config).cells.get(CELL)!));
     const [[keyId]] = entriesOf(cell, "aws_kms_key");
     keyArn = arn("aws_kms_key", keyId!);
   });
@@ -320,7 +319,7 @@ describe(`policies of cell ${CELL}`, () => {
 
 describe(`consumer role of a standard-delivery stage in ${CELL}`, () => {
   it("may consume the stage queue it reads directly, and no other queue", () => {
-    const stacks = buildIsolatedFleet(fleet({ stageSettings: { posting: { delivery: "standard" } } }));
+    const stacks = buildTestFleet(fleet({ stageSettings: { posting: { delivery: "standard" } } }));
     const { parsed } = synthStack(stacks.cells.get(CELL)!);
     const { permissions } = roleStatements(parsed, `${CELL}-posting-consumer`);
     const stageQueue = arn("aws_sqs_queue", byName(parsed, "aws_sqs_queue", `${CELL}-posting`).id);
