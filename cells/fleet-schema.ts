@@ -96,6 +96,59 @@ export const SubscriberSchema = z
   })
   .describe("a downstream consumer of one stage's topic, in every cell");
 
+/** A DNS name we create records and certificates for. */
+const hostname = z
+  .string()
+  .max(200)
+  .regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/, "a lowercase DNS name such as invoices.example.com");
+
+export const ClientTierSchema = z.strictObject({
+  rate: z.number().positive().max(10_000).describe("steady requests per second per client, per cell"),
+  burst: z.int().min(1).max(5_000).describe("requests a client may burst above its rate, per cell"),
+  monthlyQuota: z.int().min(1).describe("requests per client per calendar month, per cell"),
+});
+
+export const ApiSchema = z
+  .strictObject({
+    domain: z
+      .strictObject({
+        name: hostname.describe("cells answer on <cell>.<name>"),
+        hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,32}$/, "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ"),
+      })
+      .describe("public DNS: a certificate and custom domain per cell, validated in this zone"),
+    stageName: slug("stage name").max(32).default("v1"),
+    throttleHeadroom: z
+      .number()
+      .min(1)
+      .max(10)
+      .default(1.5)
+      .describe("stage throttling = the cell's peak times this (room for bursts)"),
+    clientTiers: z
+      .record(slug("tier name").max(32), ClientTierSchema)
+      .default({ standard: { rate: 100, burst: 200, monthlyQuota: 200_000_000 } })
+      .describe("usage plans: one per tier in every cell"),
+    clients: z
+      .array(
+        z.strictObject({
+          name: slug("client name").max(40).describe("names its API key and key secret"),
+          tier: z.string().describe("one of clientTiers"),
+        }),
+      )
+      .default([])
+      .describe("API key holders; the global stack keeps each key in a secret replicated to every cell region"),
+    waf: z
+      .strictObject({
+        ipRateLimitPer5Minutes: z.int().min(10).max(2_000_000_000).default(300_000).describe("requests from one IP in 5 minutes before it is blocked"),
+        maxBodyBytes: z.int().min(1024).max(65_536).default(16_384).describe("larger request bodies are blocked"),
+      })
+      .default({ ipRateLimitPer5Minutes: 300_000, maxBodyBytes: 16_384 }),
+    manageAccountSettings: z
+      .boolean()
+      .default(true)
+      .describe("the global stack sets API Gateway's CloudWatch role in every cell region (off if managed elsewhere)"),
+  })
+  .describe("the ingest API edge of every cell");
+
 export const CellSchema = z.strictObject({
   id: slug("cell id").describe("stack id cell-<id>; part of every physical name in the cell"),
   region: region.describe("where the cell runs"),
@@ -104,6 +157,7 @@ export const CellSchema = z.strictObject({
     .describe("where the cell's Timestream table lives, when Timestream is not offered in region"),
   active: z.boolean().default(true).describe("false drains the cell from shared routing without deleting it"),
   weight: z.number().positive().default(1).describe("share of the fleet's load"),
+  peakEventsPerSecond: z.number().positive().optional().describe("what this cell is sized for; default load.cellPeakEventsPerSecond"),
 });
 
 export const FleetSchema = z
@@ -153,6 +207,19 @@ export const FleetSchema = z
         maxEventAgeSeconds: z.int().min(60).max(86_400).default(86_400),
       })
       .default({ retryAttempts: 185, maxEventAgeSeconds: 86_400 }),
+    load: z
+      .strictObject({
+        peakEventsPerSecond: z.number().positive().default(1000).describe("fleet-wide month-end peak (60,000/minute)"),
+        averageEventsPerSecond: z.number().positive().default(995).describe("fleet-wide average (86 million/day)"),
+        cellPeakEventsPerSecond: z
+          .number()
+          .positive()
+          .default(500)
+          .describe("what one cell is sized for (throttling, concurrency) unless the cell says otherwise"),
+      })
+      .default({ peakEventsPerSecond: 1000, averageEventsPerSecond: 995, cellPeakEventsPerSecond: 500 })
+      .describe("expected load; a cell is sized by its own peak, so adding a cell changes no other cell"),
+    api: ApiSchema,
     logRetentionDays: z
       .number()
       .refine((days) => LOG_RETENTION_DAYS.includes(days), {
@@ -217,6 +284,20 @@ function crossFieldProblems(fleet: Record<string, unknown>, ctx: z.RefinementCtx
     const key = `${stage}/${asString(subscriber.name)}`;
     if (subscriberKeys.has(key)) issue(["subscribers", i, "name"], `duplicate subscriber "${asString(subscriber.name)}" on stage "${stage}"`);
     subscriberKeys.add(key);
+  });
+
+  const api = asRecord(fleet.api);
+  const tiers = isRecord(api.clientTiers) ? Object.keys(api.clientTiers) : ["standard"];
+  const clientNames = new Set<string>();
+  asArray(api.clients).forEach((raw, i) => {
+    const client = asRecord(raw);
+    const tier = asString(client.tier);
+    if (tier !== undefined && !tiers.includes(tier)) {
+      issue(["api", "clients", i, "tier"], `unknown tier "${tier}", expected one of ${tiers.join(", ")}`);
+    }
+    const name = asString(client.name);
+    if (name !== undefined && clientNames.has(name)) issue(["api", "clients", i, "name"], `duplicate client "${name}"`);
+    if (name !== undefined) clientNames.add(name);
   });
 
   const seen = new Map<string, number>();

@@ -17,6 +17,8 @@ const LIMITS = {
   restApi: 1024,
   logGroup: 512,
   s3Bucket: 63,
+  webAcl: 128,
+  dnsLabel: 63,
 } as const;
 type NameKind = keyof typeof LIMITS;
 
@@ -92,6 +94,16 @@ export class CellNames {
   get routerDlq() { return `${this.cell}-router-dlq`; }
   get api() { return `${this.cell}-ingest`; }
   get apiRole() { return `${this.cell}-ingest-putevents`; }
+  get apiAccessLogGroup() { return `/aws/apigateway/${this.api}/access`; }
+  /** API Gateway picks this name for execution logs; we create it first to own its retention. */
+  apiExecutionLogGroup(apiId: string, stageName: string) { return `API-Gateway-Execution-Logs_${apiId}/${stageName}`; }
+  apiKey(client: string) { return `${this.cell}-${client}`; }
+  usagePlan(tier: string) { return `${this.cell}-${tier}`; }
+  get webAcl() { return `${this.cell}-ingest`; }
+  /** WAF only logs to log groups whose name starts with `aws-waf-logs-`. */
+  get wafLogGroup() { return `aws-waf-logs-${this.cell}-ingest`; }
+  /** The cell's own public hostname, `<cell>.<domain>`. */
+  hostname(domain: string) { return `${this.cell}.${domain}`; }
   get timestreamDatabase() { return `${this.cell}-invoices`; }
   get timestreamTable() { return TIMESTREAM_TABLE; }
   /** S3 bucket names are global: the account id makes this one unique. */
@@ -119,6 +131,9 @@ export class CellNames {
       ["sqsQueue", this.routerDlq],
       ["restApi", this.api],
       ["iamRole", this.apiRole],
+      ["webAcl", this.webAcl],
+      ["logGroup", this.wafLogGroup],
+      ["dnsLabel", this.cell],
       ["timestreamDatabase", this.timestreamDatabase],
       ["s3Bucket", this.rejectedRecordsBucket("123456789012")],
       ...stages.flatMap((stage) => this.stage(stage).all()),
@@ -127,6 +142,14 @@ export class CellNames {
 }
 
 export const cellNames = (cellId: string) => new CellNames(cellId);
+
+/** Names of fleet-wide resources (the global stack's, and what every cell shares). */
+export const fleetNames = (project: string) => ({
+  /** Secret holding one client's API key, replicated to every cell region. */
+  apiKeySecret: (client: string) => `${project}/api-keys/${client}`,
+  /** The per-account role API Gateway uses to write CloudWatch logs. */
+  apiGatewayCloudWatchRole: `${project}-apigateway-cloudwatch`,
+});
 
 /**
  * Why a cell id cannot be used, or undefined: the name it would produce that overshoots its AWS
@@ -146,6 +169,8 @@ export function nameProblem(cellId: string, stages: readonly string[]): string |
     restApi: "REST API name",
     logGroup: "log group name",
     s3Bucket: "S3 bucket name",
+    webAcl: "WAF web ACL name",
+    dnsLabel: "DNS label",
   };
   const [worst] = cellNames(cellId)
     .all(stages)

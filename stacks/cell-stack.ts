@@ -4,12 +4,17 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { CellConfig, FleetConfig } from "../cells/fleet-schema";
-import { cellNames, stateKey, subscriberEndpoint, type AccountRef } from "../cells/naming";
+import { ingestThrottle } from "../cells/cell-load";
+import { cellNames, fleetNames, stateKey, subscriberEndpoint, type AccountRef } from "../cells/naming";
+import { ApiClients } from "./api-clients";
 import { CellKey } from "./cell-key";
 import { EventRouter } from "./event-router";
+import { CellDomain } from "./cell-domain";
 import { FunctionCode, type FunctionBundle } from "./function-code";
 import { IngestApi } from "./ingest-api";
+import { IngestFirewall } from "./ingest-firewall";
 import { InvoiceStore } from "./invoice-store";
+import { invoiceRequestModelSchema } from "./request-model";
 import { StagePipeline } from "./stage-pipeline";
 
 export interface CellStackProps {
@@ -28,6 +33,7 @@ export class CellStack extends TerraformStack {
   readonly router: EventRouter;
   readonly store: InvoiceStore;
   readonly api: IngestApi;
+  readonly domain: CellDomain;
   readonly pipelines: ReadonlyMap<string, StagePipeline>;
 
   constructor(scope: Construct, props: CellStackProps) {
@@ -116,9 +122,45 @@ export class CellStack extends TerraformStack {
       roleName: names.apiRole,
       stages: fleet.stages.map((stage) => stage.name),
       router: this.router,
+      stageName: fleet.api.stageName,
+      requestModel: invoiceRequestModelSchema(),
+      throttle: ingestThrottle(fleet, cell),
+      accessLogGroupName: names.apiAccessLogGroup,
+      executionLogGroupName: (apiId, stageName) => names.apiExecutionLogGroup(apiId, stageName),
+      logRetentionDays: fleet.logRetentionDays,
+      key: this.key,
+    });
+    const fleetWide = fleetNames(fleet.project);
+    new ApiClients(this, "clients", {
+      restApiId: this.api.api.id,
+      stageName: this.api.stage.stageName,
+      tiers: fleet.api.clientTiers,
+      clients: fleet.api.clients,
+      usagePlanName: (tier) => names.usagePlan(tier),
+      apiKeyName: (client) => names.apiKey(client),
+      keySecretName: (client) => fleetWide.apiKeySecret(client),
+    });
+    new IngestFirewall(this, "firewall", {
+      webAclName: names.webAcl,
+      logGroupName: names.wafLogGroup,
+      stageArn: this.api.stageArn,
+      ipRateLimitPer5Minutes: fleet.api.waf.ipRateLimitPer5Minutes,
+      maxBodyBytes: fleet.api.waf.maxBodyBytes,
+      key: this.key,
+      logRetentionDays: fleet.logRetentionDays,
+    });
+    this.domain = new CellDomain(this, "domain", {
+      hostname: names.hostname(fleet.api.domain.name),
+      hostedZoneId: fleet.api.domain.hostedZoneId,
+      restApiId: this.api.api.id,
+      stageName: this.api.stage.stageName,
     });
 
-    new TerraformOutput(this, "ingest_url", { value: this.api.url, description: "POST <url>/invoices/<stage>" });
+    new TerraformOutput(this, "ingest_url", {
+      value: `https://${names.hostname(fleet.api.domain.name)}`,
+      description: "POST <url>/invoices/<stage> with an x-api-key header",
+    });
+    new TerraformOutput(this, "stage_url", { value: this.api.url, description: "the stage's execute-api URL" });
     new TerraformOutput(this, "event_bus_arn", { value: this.router.bus.arn });
   }
 }

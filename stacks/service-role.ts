@@ -19,9 +19,7 @@ export interface ServiceRoleProps {
  */
 export class ServiceRole extends Construct implements Grantee {
   readonly role: IamRole;
-  /** The inline policy; depend on it where a service must hold its grants before it starts. */
-  readonly grants: IamRolePolicy;
-  private readonly policy: PolicyDocument;
+  private policy?: { document: PolicyDocument; resource: IamRolePolicy };
 
   constructor(scope: Construct, id: string, props: ServiceRoleProps) {
     super(scope, id);
@@ -37,12 +35,12 @@ export class ServiceRole extends Construct implements Grantee {
       description: props.description,
       assumeRolePolicy: trust.json,
     });
-    this.policy = new PolicyDocument(this, "permissions");
-    this.grants = new IamRolePolicy(this, "policy", {
-      name: "least-privilege",
-      role: this.role.id,
-      policy: this.policy.json,
-    });
+  }
+
+  /** The inline policy; depend on it where a service must hold its grants before it starts. */
+  get grants(): IamRolePolicy {
+    if (!this.policy) throw new Error(`ServiceRole ${this.node.path}: nothing was granted to the role`);
+    return this.policy.resource;
   }
 
   get arn(): string {
@@ -54,6 +52,12 @@ export class ServiceRole extends Construct implements Grantee {
   }
 
   addToPolicy(statement: PolicyStatement): void {
-    this.policy.addStatements(statement);
+    // The inline policy exists once there is something in it: IAM refuses an empty one.
+    if (!this.policy) {
+      const document = new PolicyDocument(this, "permissions");
+      const resource = new IamRolePolicy(this, "policy", { name: "least-privilege", role: this.role.id, policy: document.json });
+      this.policy = { document, resource };
+    }
+    this.policy.document.addStatements(statement);
   }
 }

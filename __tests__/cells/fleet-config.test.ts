@@ -188,7 +188,7 @@ describe("an invalid fleet is refused with one line per problem, naming where an
 
     it("in a cell", () => {
       expect(problemsOf(variant((f) => (f.cells[1].zone = "a")))).toEqual([
-        "cells[1].zone: unknown key (expected one of id, region, storeRegion, active, weight)",
+        "cells[1].zone: unknown key (expected one of id, region, storeRegion, active, weight, peakEventsPerSecond)",
       ]);
     });
 
