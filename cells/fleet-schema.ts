@@ -68,16 +68,78 @@ export const ConsumerSettingsSchema = z
   })
   .describe("the stage consumer Lambda and its event source mapping");
 
+const slaMinutes = z
+  .int()
+  .min(1)
+  .max(525_600)
+  .describe("an invoice whose latest stage is this one for longer is stuck (not used for the terminal stage)");
+
 export const StageSettingsSchema = z.strictObject({
   delivery: DeliveryModeSchema.default("fifo"),
   consumer: ConsumerSettingsSchema.default(ConsumerSettingsSchema.parse({})),
+  slaMinutes: slaMinutes.default(240),
 });
 
 /** A stage's overrides of `stageDefaults`: only the fields it names change. */
 const StageOverridesSchema = z.strictObject({
   delivery: DeliveryModeSchema.optional(),
   consumer: z.strictObject(consumerFields).partial().optional(),
+  slaMinutes: slaMinutes.optional(),
 });
+
+const subscription = z.strictObject({
+  protocol: z.enum(["email", "https", "sqs"]),
+  endpoint: z.string().min(1).describe("address, URL or queue ARN ({region} and {cell} are filled per cell)"),
+});
+
+export const OperationsSchema = z
+  .strictObject({
+    alerting: z
+      .strictObject({
+        critical: z.array(subscription).default([]).describe("pages: data loss risk, stalled pipeline"),
+        warning: z.array(subscription).default([]).describe("needs attention today; escalates to critical if it lasts"),
+        info: z.array(subscription).default([]).describe("for the record"),
+      })
+      .default({ critical: [], warning: [], info: [] }),
+    escalateAfterMinutes: z.int().min(5).max(1440).default(60).describe("a warning in ALARM this long pages as critical"),
+    thresholds: z
+      .strictObject({
+        api5xxRatePercent: z.number().positive().max(100).default(1),
+        api4xxRatePercent: z.number().positive().max(100).default(10),
+        apiP99LatencyMs: z.int().positive().default(1500),
+        queueAgeSeconds: z.int().positive().default(300).describe("oldest message older than this: stuck in queue"),
+        queueDepth: z.int().positive().default(50_000),
+        consumerErrorRatePercent: z.number().positive().max(100).default(1),
+        durationOfTimeoutPercent: z.number().positive().max(100).default(80),
+        concurrencyOfMaxPercent: z.number().positive().max(100).default(80),
+      })
+      .default({
+        api5xxRatePercent: 1,
+        api4xxRatePercent: 10,
+        apiP99LatencyMs: 1500,
+        queueAgeSeconds: 300,
+        queueDepth: 50_000,
+        consumerErrorRatePercent: 1,
+        durationOfTimeoutPercent: 80,
+        concurrencyOfMaxPercent: 80,
+      }),
+    stuckInvoices: z
+      .strictObject({
+        scheduleMinutes: z.int().min(1).max(1440).default(15),
+        maxListed: z.int().min(1).max(500).default(50).describe("invoice ids listed in one alert"),
+        lookbackDays: z.int().min(1).max(365).default(14).describe("how far back the detector looks"),
+      })
+      .default({ scheduleMinutes: 15, maxListed: 50, lookbackDays: 14 }),
+    canary: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        scheduleMinutes: z.int().min(1).max(60).default(5),
+        client: z.string().default("canary").describe("the api.clients entry whose key the canary uses"),
+        maxEndToEndSeconds: z.int().min(10).max(900).default(120).describe("the brief's visibility objective"),
+      })
+      .default({ enabled: true, scheduleMinutes: 5, client: "canary", maxEndToEndSeconds: 120 }),
+  })
+  .describe("alarms by severity, stuck-invoice detection, the pipeline canary");
 
 export const SubscriberSchema = z
   .strictObject({
@@ -220,6 +282,7 @@ export const FleetSchema = z
       .default({ peakEventsPerSecond: 1000, averageEventsPerSecond: 995, cellPeakEventsPerSecond: 500 })
       .describe("expected load; a cell is sized by its own peak, so adding a cell changes no other cell"),
     api: ApiSchema,
+    operations: OperationsSchema.default(OperationsSchema.parse({})),
     logRetentionDays: z
       .number()
       .refine((days) => LOG_RETENTION_DAYS.includes(days), {
@@ -300,6 +363,15 @@ function crossFieldProblems(fleet: Record<string, unknown>, ctx: z.RefinementCtx
     if (name !== undefined) clientNames.add(name);
   });
 
+  const canary = asRecord(asRecord(fleet.operations).canary);
+  const canaryClient = asString(canary.client) ?? "canary";
+  if (canary.enabled !== false && Array.isArray(api.clients) && !clientNames.has(canaryClient)) {
+    issue(
+      ["operations", "canary", "client"],
+      `the canary calls the API as client "${canaryClient}", which api.clients does not list (add it, or set operations.canary.enabled to false)`,
+    );
+  }
+
   const seen = new Map<string, number>();
   asArray(fleet.cells).forEach((raw, i) => {
     const cell = asRecord(raw);
@@ -334,6 +406,8 @@ export type ConsumerSettings = z.output<typeof ConsumerSettingsSchema>;
 /** One stage with its settings resolved (defaults merged with the stage's overrides). */
 export interface StageConfig {
   readonly name: string;
+  /** Minutes an invoice may sit with this as its latest stage before it is stuck. */
+  readonly slaMinutes: number;
   readonly delivery: DeliveryMode;
   readonly consumer: ConsumerSettings & { readonly batchSize: number };
   /** The last stage of the journey (posting, by default). */

@@ -47,6 +47,7 @@ function resolveStages(parsed: z.output<typeof FleetSchema>): FleetConfig {
     const consumer = { ...stageDefaults.consumer, ...override.consumer };
     return {
       name,
+      slaMinutes: override.slaMinutes ?? stageDefaults.slaMinutes,
       delivery,
       consumer: { ...consumer, batchSize: consumer.batchSize ?? (delivery === "fifo" ? 10 : 100) },
       terminal: i === stages.length - 1,

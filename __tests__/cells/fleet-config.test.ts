@@ -118,6 +118,7 @@ describe("stage settings", () => {
       name: "posting",
       delivery: "standard",
       consumer: { memoryMb: 1024, timeoutSeconds: 30, batchSize: 50, maxBatchingWindowSeconds: 2, maxConcurrency: 50 },
+      slaMinutes: 240,
       terminal: true,
     });
     for (const name of ["ingestion", "reconciliation", "authorization"]) {
@@ -200,7 +201,7 @@ describe("an invalid fleet is refused with one line per problem, naming where an
 
     it("in a stage's overrides", () => {
       expect(problemsOf(variant((f) => (f.stageSettings = { posting: { colour: 1 } })))).toEqual([
-        "stageSettings.posting.colour: unknown key (expected one of delivery, consumer)",
+        "stageSettings.posting.colour: unknown key (expected one of delivery, consumer, slaMinutes)",
       ]);
     });
 
@@ -303,7 +304,7 @@ describe("an invalid fleet is refused with one line per problem, naming where an
     });
 
     it("a stage listed twice", () => {
-      expect(problemsOf(variant((f) => (f.stages = ["ingestion", "posting", "ingestion"])))).toEqual([
+      expect(problemsOf(variant((f) => ((f.stages = ["ingestion", "posting", "ingestion"]), (f.stageSettings = {}))))).toEqual([
         'stages[2]: duplicate stage "ingestion"',
       ]);
     });

@@ -44,6 +44,7 @@ describe("toTimestreamRecord", () => {
       status: { value: "matched", type: "VARCHAR" },
       requestId: { value: detail.meta.requestId, type: "VARCHAR" },
       receivedAt: { value: "1738314931000", type: "TIMESTAMP" },
+      sequence: { value: String(detail.sequence), type: "BIGINT" },
     });
   });
 
@@ -56,7 +57,7 @@ describe("toTimestreamRecord", () => {
       status: undefined,
     });
     const names = Object.keys(measures(event));
-    expect(names).toEqual(["invoiceAmount", "invoiceDate", "invoiceDueDate", "currency", "requestId", "receivedAt"]);
+    expect(names).toEqual(["invoiceAmount", "invoiceDate", "invoiceDueDate", "currency", "requestId", "receivedAt", "sequence"]);
     for (const value of Object.values(measures(event))) expect(value.value).not.toBe("");
   });
 

@@ -49,6 +49,8 @@ export function toTimestreamRecord(event: InvoiceEventBridgeEvent, { region }: R
       ...text("status", detail.status),
       ...text("requestId", detail.meta.requestId),
       { Name: "receivedAt", Value: String(detail.meta.receivedAt), Type: MeasureValueType.TIMESTAMP },
+      // The record's Version is not queryable; the sequence is, for tracing an invoice.
+      { Name: "sequence", Value: String(detail.sequence), Type: MeasureValueType.BIGINT },
     ],
     Time: String(time),
     TimeUnit: TimeUnit.MILLISECONDS,
