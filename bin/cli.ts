@@ -1,0 +1,64 @@
+import { userInfo } from "node:os";
+import path from "node:path";
+import type { CellConfig, FleetConfig, StageConfig } from "../cells/fleet-schema";
+import { loadFleet } from "../cells/load-fleet";
+
+/** A failure the operator can act on: printed as one line, never with a stack trace. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    /** Process exit code (documented per CLI). */
+    readonly exitCode = 2,
+  ) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
+/** The fleet the CLIs work on: `CELLFLEET_CONFIG`, else `cells/fleet.json`. */
+export function loadCliFleet(env: NodeJS.ProcessEnv = process.env): FleetConfig {
+  return loadFleet(env.CELLFLEET_CONFIG ?? path.join(__dirname, "..", "cells", "fleet.json"));
+}
+
+export function findCell(fleet: FleetConfig, id: string | undefined): CellConfig {
+  if (!id) throw new CliError(`--cell is required (one of ${fleet.cells.map((c) => c.id).join(", ")})`);
+  const cell = fleet.cells.find((candidate) => candidate.id === id);
+  if (!cell) throw new CliError(`unknown cell "${id}" (one of ${fleet.cells.map((c) => c.id).join(", ")})`);
+  return cell;
+}
+
+export function findStage(fleet: FleetConfig, name: string | undefined): StageConfig {
+  if (!name) throw new CliError(`--stage is required (one of ${fleet.stages.map((s) => s.name).join(", ")})`);
+  const stage = fleet.stages.find((candidate) => candidate.name === name);
+  if (!stage) throw new CliError(`unknown stage "${name}" (one of ${fleet.stages.map((s) => s.name).join(", ")})`);
+  return stage;
+}
+
+/** One JSON line on stderr per operator action, for the audit trail (who, what, result). */
+export function auditLine(tool: string, fields: Record<string, unknown>, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): void {
+  let who: string;
+  try {
+    who = process.env.CELLFLEET_OPERATOR ?? userInfo().username;
+  } catch {
+    who = "unknown";
+  }
+  write(JSON.stringify({ audit: tool, at: new Date().toISOString(), who, ...fields }));
+}
+
+/**
+ * Runs a CLI's main function: its exit code on success, one line and a non-zero code on
+ * failure (config errors included). `CELLFLEET_DEBUG=1` adds the stack.
+ */
+export function runCli(main: () => Promise<number>): void {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`${message}\n`);
+      if (process.env.CELLFLEET_DEBUG) console.error(error);
+      process.exitCode = error instanceof CliError ? error.exitCode : 1;
+    },
+  );
+}
