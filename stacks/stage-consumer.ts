@@ -1,16 +1,17 @@
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import type { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Construct } from "constructs";
 import type { ConsumerSettings, DeliveryMode } from "../cells/fleet-schema";
 import type { StageNames } from "../cells/naming";
 import type { CellKey } from "./cell-key";
 import type { EncryptedQueue } from "./encrypted-queue";
 import type { FunctionCode } from "./function-code";
-import { ServiceRole } from "./service-role";
+import { CellFunction } from "./cell-function";
+import type { ServiceRole } from "./service-role";
 
-/** The Lambda runtime every function in a cell runs on. */
-export const NODE_RUNTIME = "nodejs24.x";
+/** Powertools service name of the consumers: the `service` dimension of their metrics. */
+export const CONSUMER_SERVICE = "stage-consumer";
 
 /** SQS visibility must outlast every retry of a batch: AWS asks for 6x the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -51,53 +52,23 @@ export class StageConsumer extends Construct {
       throw new Error(`StageConsumer ${this.node.path}: settings.batchSize above 10 needs maxBatchingWindowSeconds >= 1`);
     }
 
-    this.logGroup = new CloudwatchLogGroup(this, "logs", {
-      name: names.consumerLogGroup,
-      retentionInDays: props.logRetentionDays,
-      kmsKeyId: props.key.arn,
-    });
-
-    this.role = new ServiceRole(this, "role", {
-      roleName: names.consumerRole,
-      service: "lambda.amazonaws.com",
-      description: `${names.consumerFunction}: consume its queue, write the invoice store`,
-    });
-    this.role.addToPolicy({
-      actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      resources: [`${this.logGroup.arn}:*`],
-    });
-    this.role.addToPolicy({
-      // X-Ray has no resource-level permissions: "*" is the only resource it accepts.
-      actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-      resources: ["*"],
-    });
-    queue.grantConsumeMessages(this.role);
-
-    this.function = new LambdaFunction(this, "function", {
+    const fn = new CellFunction(this, "lambda", {
       functionName: names.consumerFunction,
+      roleName: names.consumerRole,
+      logGroupName: names.consumerLogGroup,
       description: `Writes ${names.stage} invoice events to the invoice store (${delivery} delivery)`,
-      role: this.role.arn,
-      runtime: NODE_RUNTIME,
-      architectures: ["arm64"],
-      handler: props.code.handler,
-      filename: props.code.path,
-      sourceCodeHash: props.code.sha256,
-      memorySize: settings.memoryMb,
-      timeout: settings.timeoutSeconds,
-      tracingConfig: { mode: "Active" },
-      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
-      environment: {
-        variables: {
-          STAGE: names.stage,
-          CELL_ID: props.cellId,
-          DELIVERY_MODE: delivery,
-          POWERTOOLS_SERVICE_NAME: "stage-consumer",
-          POWERTOOLS_METRICS_NAMESPACE: "cellfleet",
-          ...props.storeEnvironment,
-        },
-      },
-      dependsOn: [this.logGroup],
+      code: props.code,
+      serviceName: CONSUMER_SERVICE,
+      environment: { STAGE: names.stage, CELL_ID: props.cellId, DELIVERY_MODE: delivery, ...props.storeEnvironment },
+      memoryMb: settings.memoryMb,
+      timeoutSeconds: settings.timeoutSeconds,
+      key: props.key,
+      logRetentionDays: props.logRetentionDays,
     });
+    this.function = fn.function;
+    this.role = fn.role;
+    this.logGroup = fn.logGroup;
+    queue.grantConsumeMessages(this.role);
 
     new LambdaEventSourceMapping(this, "source", {
       functionName: this.function.arn,

@@ -5,7 +5,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { TimestreamwriteTable } from "@cdktf/provider-aws/lib/timestreamwrite-table";
 import { beforeAll, describe, expect, it } from "vitest";
 import { INGEST_EVENT_SOURCE } from "../../functions/shared/invoice-event";
-import { NODE_RUNTIME } from "../../stacks/stage-consumer";
+import { NODE_RUNTIME } from "../../stacks/cell-function";
 import { buildTestFleet, consumerBundle, fleet, synthStack, type SynthesizedStack } from "../support/fleet";
 import { byName, entriesOf, hasNamed, PARTITION, patternMatches, ref, referencedId, resourcesOf, type TfBlock } from "./terraform-json";
 
