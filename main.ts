@@ -3,7 +3,7 @@ import path from "node:path";
 import { App } from "cdktf";
 import { buildFleet } from "./cells/factory";
 import { loadFleet } from "./cells/load-fleet";
-import { bundleFunction } from "./functions/bundle";
+import { bundleFunctions } from "./functions/bundle";
 
 // fleet.json -> zod parse -> FleetConfig -> factory -> stacks -> constructs -> cdktf.out.
 // CELLFLEET_CONFIG points at another fleet file (a staging fleet, tests).
@@ -14,7 +14,7 @@ try {
   // A valid fleet replaces the previous output whole: no stale stack of a removed cell survives.
   removePreviousOutput(process.env.CDKTF_OUTDIR ?? "cdktf.out");
   const app = new App();
-  buildFleet(app, fleet, { consumer: bundleFunction("stage-consumer") });
+  buildFleet(app, fleet, bundleFunctions());
   app.synth();
 } catch (error) {
   // Config and construct errors name the field at fault; a stack trace would only bury it.

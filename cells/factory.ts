@@ -1,6 +1,6 @@
 import type { App } from "cdktf";
 import { CellStack } from "../stacks/cell-stack";
-import type { FunctionBundle } from "../stacks/function-code";
+import type { FunctionBundles } from "../functions/bundle";
 import { GlobalStack } from "../stacks/global-stack";
 import type { FleetConfig } from "./fleet-schema";
 
@@ -10,10 +10,10 @@ export interface FleetStacks {
 }
 
 /** The fleet: the global stack and one CellStack per configured cell, in config order. */
-export function buildFleet(app: App, fleet: FleetConfig, bundles: { readonly consumer: FunctionBundle }): FleetStacks {
+export function buildFleet(app: App, fleet: FleetConfig, bundles: FunctionBundles): FleetStacks {
   const global = new GlobalStack(app, { fleet });
   const cells = new Map(
-    fleet.cells.map((cell) => [cell.id, new CellStack(app, { fleet, cell, consumerBundle: bundles.consumer })] as const),
+    fleet.cells.map((cell) => [cell.id, new CellStack(app, { fleet, cell, bundles })] as const),
   );
   return { global, cells };
 }

@@ -102,6 +102,18 @@ export class CellNames {
   get webAcl() { return `${this.cell}-ingest`; }
   /** WAF only logs to log groups whose name starts with `aws-waf-logs-`. */
   get wafLogGroup() { return `aws-waf-logs-${this.cell}-ingest`; }
+  alertTopic(severity: "critical" | "warning" | "info") { return `${this.cell}-${severity}`; }
+  get alertsDlq() { return `${this.cell}-alerts-dlq`; }
+  get schedulesDlq() { return `${this.cell}-schedules-dlq`; }
+  get schedulerRole() { return `${this.cell}-schedules`; }
+  /** A scheduled function of the cell (`stuck-invoices`, `canary`): function, role, schedule. */
+  opsFunction(job: string) {
+    const name = `${this.cell}-${job}`;
+    return { function: name, role: name, schedule: name, logGroup: `/aws/lambda/${name}` };
+  }
+  /** Alarm names start with the cell, so each cell's alarms sort together. */
+  alarm(what: string) { return `${this.cell}-${what}`; }
+  get dashboard() { return `${this.cell}`; }
   /** The cell's own public hostname, `<cell>.<domain>`. */
   hostname(domain: string) { return `${this.cell}.${domain}`; }
   get timestreamDatabase() { return `${this.cell}-invoices`; }
@@ -134,6 +146,9 @@ export class CellNames {
       ["webAcl", this.webAcl],
       ["logGroup", this.wafLogGroup],
       ["dnsLabel", this.cell],
+      ["lambdaFunction", this.opsFunction("stuck-invoices").function],
+      ["iamRole", this.opsFunction("stuck-invoices").role],
+      ["sqsQueue", this.schedulesDlq],
       ["timestreamDatabase", this.timestreamDatabase],
       ["s3Bucket", this.rejectedRecordsBucket("123456789012")],
       ...stages.flatMap((stage) => this.stage(stage).all()),
@@ -149,6 +164,7 @@ export const fleetNames = (project: string) => ({
   apiKeySecret: (client: string) => `${project}/api-keys/${client}`,
   /** The per-account role API Gateway uses to write CloudWatch logs. */
   apiGatewayCloudWatchRole: `${project}-apigateway-cloudwatch`,
+  fleetDashboard: `${project}-fleet`,
 });
 
 /**

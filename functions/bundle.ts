@@ -6,6 +6,7 @@ import { zipSync } from "fflate";
 import type { FunctionBundle } from "../stacks/function-code";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
+const DEFAULT_OUT_DIR = path.join(PROJECT_ROOT, ".cache", "functions");
 
 /** Zip entries get this fixed time, so the same sources always give the same bytes. */
 const FIXED_MTIME = new Date("2020-01-01T00:00:00Z");
@@ -15,16 +16,19 @@ export const FUNCTION_ENTRIES = {
   "stage-consumer": "functions/stage-consumer/handler.ts",
 } as const;
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;
+export type FunctionBundles = Readonly<Record<FunctionName, FunctionBundle>>;
 
 /**
- * Bundles one function with esbuild into a deterministic zip (one `index.js`, fixed entry
- * time) under `.cache/functions/`, named by its content. Called once per synth; every cell
- * uses the same file.
+ * Bundles every function with one esbuild run into deterministic zips (one `index.js` each,
+ * fixed entry time) under `.cache/functions/`, named by content. Called once per synth; every
+ * cell uses the same files.
  */
-export function bundleFunction(name: FunctionName, outDir = path.join(PROJECT_ROOT, ".cache", "functions")): FunctionBundle {
+export function bundleFunctions(outDir = DEFAULT_OUT_DIR): FunctionBundles {
+  const names = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
   const result = buildSync({
     absWorkingDir: PROJECT_ROOT,
-    entryPoints: [FUNCTION_ENTRIES[name]],
+    entryPoints: Object.fromEntries(names.map((name) => [name, FUNCTION_ENTRIES[name]])),
+    outdir: "bundle",
     bundle: true,
     platform: "node",
     target: "node24",
@@ -36,7 +40,16 @@ export function bundleFunction(name: FunctionName, outDir = path.join(PROJECT_RO
     write: false,
     logLevel: "silent",
   });
-  const code = result.outputFiles[0]!.contents;
+  const byName = new Map(result.outputFiles.map((file) => [path.basename(file.path, ".js"), file.contents]));
+  return Object.fromEntries(names.map((name) => [name, writeZip(name, byName.get(name)!, outDir)])) as FunctionBundles;
+}
+
+/** One function's bundle (tests and tools that need a single one). */
+export function bundleFunction(name: FunctionName, outDir = DEFAULT_OUT_DIR): FunctionBundle {
+  return bundleFunctions(outDir)[name];
+}
+
+function writeZip(name: string, code: Uint8Array, outDir: string): FunctionBundle {
   const zip = zipSync({ "index.js": [code, { mtime: FIXED_MTIME, level: 9 }] });
   const digest = createHash("sha256").update(zip);
   const sha256 = digest.copy().digest("base64");

@@ -10,7 +10,8 @@ import { ApiClients } from "./api-clients";
 import { CellKey } from "./cell-key";
 import { EventRouter } from "./event-router";
 import { CellDomain } from "./cell-domain";
-import { FunctionCode, type FunctionBundle } from "./function-code";
+import type { FunctionBundles } from "../functions/bundle";
+import { FunctionCode } from "./function-code";
 import { IngestApi } from "./ingest-api";
 import { IngestFirewall } from "./ingest-firewall";
 import { InvoiceStore } from "./invoice-store";
@@ -20,8 +21,8 @@ import { StagePipeline } from "./stage-pipeline";
 export interface CellStackProps {
   readonly fleet: FleetConfig;
   readonly cell: CellConfig;
-  /** The stage-consumer bundle, built once per synth and shared by every cell. */
-  readonly consumerBundle: FunctionBundle;
+  /** The functions' bundles, built once per synth and shared by every cell. */
+  readonly bundles: FunctionBundles;
 }
 
 /**
@@ -90,7 +91,7 @@ export class CellStack extends TerraformStack {
       dlqRetentionDays: fleet.queues.dlqRetentionDays,
     });
 
-    const code = new FunctionCode(this, "stage-consumer-code", props.consumerBundle);
+    const code = new FunctionCode(this, "stage-consumer-code", props.bundles["stage-consumer"]);
     const pipelines = new Map<string, StagePipeline>();
     for (const stage of fleet.stages) {
       pipelines.set(

@@ -4,7 +4,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { Construct } from "constructs";
 import type { CellKey } from "./cell-key";
 import type { EncryptedQueue } from "./encrypted-queue";
-import { PolicyDocument, denyInsecureTransport } from "./policy-document";
+import { PolicyDocument, denyInsecureTransport, type Grantee } from "./policy-document";
 
 export interface EncryptedTopicProps {
   /** Physical name (from `cells/naming.ts`). */
@@ -15,7 +15,7 @@ export interface EncryptedTopicProps {
 }
 
 export interface SubscriptionOptions {
-  readonly protocol: "sqs" | "lambda" | "https";
+  readonly protocol: "sqs" | "lambda" | "https" | "email";
   readonly endpoint: string;
   /**
    * SNS filter policy, applied to the message body: EventBridge sets no message attributes,
@@ -50,9 +50,14 @@ export class EncryptedTopic extends Construct {
   }
 
   /** Lets an AWS service publish on behalf of the given source ARNs only (and use the key). */
-  allowPublishFrom(service: string, sourceArns: readonly string[]): void {
+  allowPublishFrom(service: string, sourceArns: readonly string[], match: "ArnEquals" | "ArnLike" = "ArnEquals"): void {
     this.props.key.allowServiceEnvelope(service);
-    this.policy.allowServiceFromSources({ service, verb: "Publish", actions: ["sns:Publish"], resources: [this.arn], sourceArns });
+    this.policy.allowServiceFromSources({ service, verb: "Publish", actions: ["sns:Publish"], resources: [this.arn], sourceArns, match });
+  }
+
+  grantPublish(grantee: Grantee): void {
+    grantee.addToPolicy({ actions: ["sns:Publish"], resources: [this.arn] });
+    this.props.key.grantEncryptDecrypt(grantee);
   }
 
   /** Subscribes one of the cell's queues; the queue lets this topic (and only it) send. */
@@ -70,7 +75,8 @@ export class EncryptedTopic extends Construct {
       topicArn: this.arn,
       protocol: options.protocol,
       endpoint: options.endpoint,
-      rawMessageDelivery: options.protocol === "lambda" ? undefined : (options.rawMessageDelivery ?? true),
+      // Raw delivery exists for queues and HTTP endpoints only.
+      rawMessageDelivery: options.protocol === "sqs" || options.protocol === "https" ? (options.rawMessageDelivery ?? true) : undefined,
       filterPolicy: options.filterPolicy ? JSON.stringify(options.filterPolicy) : undefined,
       filterPolicyScope: options.filterPolicy ? "MessageBody" : undefined,
       redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.props.deadLetterQueue.arn }),

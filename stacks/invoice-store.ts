@@ -125,6 +125,16 @@ export class InvoiceStore extends Construct {
     };
   }
 
+  /** Queries on the table (detector, canary), plus endpoint discovery. */
+  grantQuery(grantee: Grantee): void {
+    grantee.addToPolicy({ actions: ["timestream:Select"], resources: [this.table.arn] });
+    grantee.addToPolicy({
+      // Endpoint discovery has no resource-level permissions: "*" is the only resource it accepts.
+      actions: ["timestream:DescribeEndpoints"],
+      resources: ["*"],
+    });
+  }
+
   /** WriteRecords on the table, plus the endpoint discovery the SDK needs before any write. */
   grantWrite(grantee: Grantee): void {
     grantee.addToPolicy({ actions: ["timestream:WriteRecords"], resources: [this.table.arn] });

@@ -51,6 +51,8 @@ export class PolicyDocument extends Construct {
     readonly actions: readonly string[];
     readonly resources: readonly string[];
     readonly sourceArns: readonly string[];
+    /** `ArnLike` where a source is a pattern (e.g. every alarm of a cell). @default "ArnEquals" */
+    readonly match?: "ArnEquals" | "ArnLike";
   }): void {
     const sid = serviceSid(options.service, options.verb);
     const existing = this.sourcesBySid.get(sid);
@@ -66,7 +68,7 @@ export class PolicyDocument extends Construct {
       actions: options.actions,
       resources: options.resources,
       principals: [{ type: "Service", identifiers: [options.service] }],
-      conditions: [{ test: "ArnEquals", variable: "aws:SourceArn", values: sources }],
+      conditions: [{ test: options.match ?? "ArnEquals", variable: "aws:SourceArn", values: sources }],
     });
   }
 

@@ -4,7 +4,7 @@ import { App, Testing } from "cdktf";
 import { buildFleet, type FleetStacks } from "../../cells/factory";
 import type { FleetConfig, FleetInput } from "../../cells/fleet-schema";
 import { parseFleet } from "../../cells/load-fleet";
-import { bundleFunction } from "../../functions/bundle";
+import { bundleFunctions, type FunctionBundles } from "../../functions/bundle";
 import type { FunctionBundle } from "../../stacks/function-code";
 
 export const DEFAULT_FLEET_FILE = path.join(__dirname, "..", "..", "cells", "fleet.json");
@@ -19,16 +19,21 @@ export function fleet(overrides: Partial<FleetInput> = {}): FleetConfig {
   return parseFleet(JSON.stringify({ ...defaultFleetInput(), ...overrides }));
 }
 
-let bundle: FunctionBundle | undefined;
-/** The consumer bundle, built once per test file (as once per synth in main.ts). */
+let bundles: FunctionBundles | undefined;
+/** Every function's bundle, built once per test file (as once per synth in main.ts). */
+export function functionBundles(): FunctionBundles {
+  bundles ??= bundleFunctions();
+  return bundles;
+}
+
+/** The stage consumer's bundle. */
 export function consumerBundle(): FunctionBundle {
-  bundle ??= bundleFunction("stage-consumer");
-  return bundle;
+  return functionBundles()["stage-consumer"];
 }
 
 /** Builds the whole fleet in a test app (no output written). */
 export function buildTestFleet(config: FleetConfig = fleet()): FleetStacks {
-  return buildFleet(Testing.app(), config, { consumer: consumerBundle() });
+  return buildFleet(Testing.app(), config, functionBundles());
 }
 
 export interface SynthesizedStack {

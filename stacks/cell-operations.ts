@@ -1,0 +1,161 @@
+import { Construct } from "constructs";
+import type { CellConfig, FleetConfig } from "../cells/fleet-schema";
+import { fleetNames, type AccountRef, type CellNames } from "../cells/naming";
+import { AlertTopics } from "./alert-topics";
+import type { CellKey } from "./cell-key";
+import { cellAlarmSpecs, SERVICES } from "./cell-alarm-specs";
+import { CellAlarms } from "./cell-alarms";
+import { Dashboard, cellDashboardBody } from "./dashboards";
+import { EncryptedQueue } from "./encrypted-queue";
+import type { FunctionCode } from "./function-code";
+import type { IngestApi } from "./ingest-api";
+import type { InvoiceStore } from "./invoice-store";
+import { ScheduledFunction } from "./scheduled-function";
+import { ServiceRole } from "./service-role";
+
+export interface CellOperationsProps {
+  readonly fleet: FleetConfig;
+  readonly cell: CellConfig;
+  readonly names: CellNames;
+  readonly account: AccountRef;
+  readonly key: CellKey;
+  readonly store: InvoiceStore;
+  readonly api: IngestApi;
+  readonly code: { readonly detector: FunctionCode; readonly canary: FunctionCode };
+}
+
+/**
+ * Operating a cell: severity topics, every alarm (with escalation), the stuck-invoice detector,
+ * the end-to-end canary and the cell's dashboard.
+ */
+export class CellOperations extends Construct {
+  readonly topics: AlertTopics;
+  readonly alarms: CellAlarms;
+  readonly detector: ScheduledFunction;
+  readonly canary?: ScheduledFunction;
+
+  constructor(scope: Construct, id: string, props: CellOperationsProps) {
+    super(scope, id);
+    const { fleet, cell, names, account, key, store } = props;
+    const ops = fleet.operations;
+    const region = cell.region;
+
+    this.topics = new AlertTopics(this, "alerts", {
+      topicName: (severity) => names.alertTopic(severity),
+      deadLetterQueueName: names.alertsDlq,
+      alarmArnPattern: `arn:${account.partition}:cloudwatch:${region}:${account.account}:alarm:${names.alarm("*")}`,
+      subscriptions: {
+        critical: ops.alerting.critical,
+        warning: ops.alerting.warning,
+        info: ops.alerting.info,
+      },
+      key,
+      dlqRetentionDays: fleet.queues.dlqRetentionDays,
+    });
+
+    const schedulesDlq = new EncryptedQueue(this, "schedules-dlq", {
+      queueName: names.schedulesDlq,
+      key,
+      retentionDays: fleet.queues.dlqRetentionDays,
+    });
+    const schedulerRole = new ServiceRole(this, "scheduler-role", {
+      roleName: names.schedulerRole,
+      service: "scheduler.amazonaws.com",
+      description: "EventBridge Scheduler invokes the cell's scheduled functions",
+      trustConditions: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [account.account] }],
+    });
+    const terminal = fleet.stages.find((stage) => stage.terminal)!;
+    const storeEnvironment = store.environment;
+
+    const detectorNames = names.opsFunction("stuck-invoices");
+    this.detector = new ScheduledFunction(this, "stuck-invoice-detector", {
+      functionName: detectorNames.function,
+      roleName: detectorNames.role,
+      logGroupName: detectorNames.logGroup,
+      scheduleName: detectorNames.schedule,
+      description: "Finds invoices stuck in a stage past its SLA and alerts with their ids",
+      code: props.code.detector,
+      serviceName: SERVICES.detector,
+      environment: {
+        CELL_ID: cell.id,
+        ...storeEnvironment,
+        TERMINAL_STAGE: terminal.name,
+        STAGE_SLAS_MINUTES: JSON.stringify(
+          Object.fromEntries(fleet.stages.filter((stage) => !stage.terminal).map((stage) => [stage.name, stage.slaMinutes])),
+        ),
+        MAX_LISTED: String(ops.stuckInvoices.maxListed),
+        LOOKBACK_DAYS: String(ops.stuckInvoices.lookbackDays),
+        ALERT_TOPIC_ARN: this.topics.arn("warning"),
+      },
+      memoryMb: 256,
+      timeoutSeconds: 120,
+      everyMinutes: ops.stuckInvoices.scheduleMinutes,
+      schedulerRole,
+      deadLetterQueue: schedulesDlq,
+      key,
+      logRetentionDays: fleet.logRetentionDays,
+    });
+    store.grantQuery(this.detector.lambda.role);
+    this.topics.topics.warning.grantPublish(this.detector.lambda.role);
+
+    if (ops.canary.enabled) {
+      const canaryNames = names.opsFunction("canary");
+      const secretName = fleetNames(fleet.project).apiKeySecret(ops.canary.client);
+      this.canary = new ScheduledFunction(this, "canary", {
+        functionName: canaryNames.function,
+        roleName: canaryNames.role,
+        logGroupName: canaryNames.logGroup,
+        scheduleName: canaryNames.schedule,
+        description: "Sends a synthetic invoice through the public API and times its arrival in the store",
+        code: props.code.canary,
+        serviceName: SERVICES.canary,
+        environment: {
+          CELL_ID: cell.id,
+          INGEST_URL: props.api.url,
+          FIRST_STAGE: fleet.stages[0]!.name,
+          API_KEY_SECRET_ID: secretName,
+          ...storeEnvironment,
+          MAX_END_TO_END_SECONDS: String(ops.canary.maxEndToEndSeconds),
+        },
+        memoryMb: 256,
+        timeoutSeconds: ops.canary.maxEndToEndSeconds + 60,
+        everyMinutes: ops.canary.scheduleMinutes,
+        schedulerRole,
+        deadLetterQueue: schedulesDlq,
+        key,
+        logRetentionDays: fleet.logRetentionDays,
+      });
+      store.grantQuery(this.canary.lambda.role);
+      this.canary.lambda.role.addToPolicy({
+        actions: ["secretsmanager:GetSecretValue"],
+        // Secrets Manager appends six random characters to a secret's ARN.
+        resources: [`arn:${account.partition}:secretsmanager:${region}:${account.account}:secret:${secretName}-??????`],
+      });
+    }
+
+    const specs = cellAlarmSpecs({
+      names,
+      stages: fleet.stages,
+      apiStageName: fleet.api.stageName,
+      thresholds: ops.thresholds,
+      stuckInvoices: ops.stuckInvoices,
+      canary: ops.canary,
+    });
+    this.alarms = new CellAlarms(this, "alarms", {
+      specs,
+      alarmName: (what) => names.alarm(what),
+      topics: this.topics,
+      escalateAfterMinutes: ops.escalateAfterMinutes,
+    });
+    new Dashboard(this, "dashboard", {
+      name: names.dashboard,
+      body: cellDashboardBody({
+        names,
+        region,
+        apiStageName: fleet.api.stageName,
+        stages: fleet.stages,
+        alarmArns: [...this.alarms.alarms.values()].map((alarm) => alarm.arn),
+      }),
+    });
+  }
+}
