@@ -38,7 +38,9 @@ export function putEventsRequestTemplate({ cell, stage, busName }: PutEventsTemp
 /**
  * Response template for PutEvents' HTTP 200. PutEvents answers 200 even when it refused the
  * entry, so the template checks `FailedEntryCount`: throttled -> 429 with Retry-After, any
- * other refusal -> 503 (the client retries; nothing is silently accepted).
+ * other refusal -> 503 (the client retries; nothing is silently accepted). The error code is
+ * escaped as in the request template (`\'` back to `'`), and quiet (`$!`) so that a missing
+ * code leaves an empty reason rather than template text in the JSON.
  */
 export function putEventsResponseTemplate(): string {
   return [
@@ -51,7 +53,7 @@ export function putEventsResponseTemplate(): string {
     "#else",
     "#set($context.responseOverride.status = 503)",
     "#end",
-    `{"message":"event not accepted","reason":"$util.escapeJavaScript($errorCode)","requestId":"$context.requestId"}`,
+    `{"message":"event not accepted","reason":"$!util.escapeJavaScript($errorCode).replaceAll("\\\\'", "'")","requestId":"$context.requestId"}`,
     "#else",
     `{"eventId":"$result.Entries[0].EventId","requestId":"$context.requestId"}`,
     "#end",
