@@ -14,6 +14,8 @@ const FIXED_MTIME = new Date("2020-01-01T00:00:00Z");
 /** The Lambda functions in this repository: name -> entry point. */
 export const FUNCTION_ENTRIES = {
   "stage-consumer": "functions/stage-consumer/handler.ts",
+  "stuck-invoice-detector": "functions/stuck-invoice-detector/handler.ts",
+  "pipeline-canary": "functions/pipeline-canary/handler.ts",
 } as const;
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;
 export type FunctionBundles = Readonly<Record<FunctionName, FunctionBundle>>;

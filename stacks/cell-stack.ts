@@ -8,6 +8,7 @@ import { ingestThrottle } from "../cells/cell-load";
 import { cellNames, fleetNames, stateKey, subscriberEndpoint, type AccountRef } from "../cells/naming";
 import { ApiClients } from "./api-clients";
 import { CellKey } from "./cell-key";
+import { CellOperations } from "./cell-operations";
 import { EventRouter } from "./event-router";
 import { CellDomain } from "./cell-domain";
 import type { FunctionBundles } from "../functions/bundle";
@@ -35,6 +36,7 @@ export class CellStack extends TerraformStack {
   readonly store: InvoiceStore;
   readonly api: IngestApi;
   readonly domain: CellDomain;
+  readonly operations: CellOperations;
   readonly pipelines: ReadonlyMap<string, StagePipeline>;
 
   constructor(scope: Construct, props: CellStackProps) {
@@ -155,6 +157,20 @@ export class CellStack extends TerraformStack {
       hostedZoneId: fleet.api.domain.hostedZoneId,
       restApiId: this.api.api.id,
       stageName: this.api.stage.stageName,
+    });
+
+    this.operations = new CellOperations(this, "operations", {
+      fleet,
+      cell,
+      names,
+      account,
+      key: this.key,
+      store: this.store,
+      api: this.api,
+      code: {
+        detector: new FunctionCode(this, "stuck-invoice-detector-code", props.bundles["stuck-invoice-detector"]),
+        canary: new FunctionCode(this, "pipeline-canary-code", props.bundles["pipeline-canary"]),
+      },
     });
 
     new TerraformOutput(this, "ingest_url", {

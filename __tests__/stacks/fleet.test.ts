@@ -5,7 +5,7 @@ import path from "node:path";
 import { TerraformStack } from "cdktf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FleetStacks } from "../../cells/factory";
-import { bundleFunction } from "../../functions/bundle";
+import { FUNCTION_ENTRIES, bundleFunction } from "../../functions/bundle";
 import { buildTestFleet, defaultFleetInput, fleet, synthStack, type SynthesizedStack } from "../support/fleet";
 
 const REPO_ROOT = path.join(__dirname, "..", "..");
@@ -145,13 +145,17 @@ describe("synthesis is deterministic", () => {
     expect(files).toContain(path.join("stacks", "global", "cdk.tf.json"));
     for (const id of cellIds) expect(files).toContain(path.join("stacks", `cell-${id}`, "cdk.tf.json"));
     const zips = files.filter((file) => file.endsWith(".zip"));
-    expect(zips).toHaveLength(cellIds.length);
+    expect(zips).toHaveLength(cellIds.length * Object.keys(FUNCTION_ENTRIES).length);
     for (const file of files) {
       expect(readFileSync(path.join(second, file)).equals(readFileSync(path.join(first, file))), file).toBe(true);
     }
-    // Every cell deploys the very same code.
-    const [zip, ...otherZips] = zips.map((file) => readFileSync(path.join(first, file)));
-    for (const other of otherZips) expect(other.equals(zip!)).toBe(true);
+    // Every cell deploys the very same code for each function.
+    for (const name of Object.keys(FUNCTION_ENTRIES)) {
+      const copies = zips.filter((file) => path.basename(file).startsWith(`${name}-`));
+      expect(copies, name).toHaveLength(cellIds.length);
+      const [zip, ...others] = copies.map((file) => readFileSync(path.join(first, file)));
+      for (const other of others) expect(other.equals(zip!)).toBe(true);
+    }
   });
 
   it("bundles the consumer to the same bytes and sha256 every time", () => {

@@ -155,9 +155,9 @@ describe(`policies of cell ${CELL}`, () => {
       ]);
     });
 
-    it("lets exactly SNS, EventBridge and this region's CloudWatch Logs use the key", () => {
+    it("lets exactly SNS, EventBridge, CloudWatch alarms and this region's CloudWatch Logs use the key", () => {
       const services = keyStatements().flatMap((s) => (s.principals ?? []).filter((p) => p.type === "Service").flatMap((p) => p.identifiers));
-      expect(services.sort()).toEqual(["events.amazonaws.com", `logs.${REGION}.amazonaws.com`, "sns.amazonaws.com"]);
+      expect(services.sort()).toEqual(["cloudwatch.amazonaws.com", "events.amazonaws.com", `logs.${REGION}.amazonaws.com`, "sns.amazonaws.com"]);
       expect(keyStatements().every((s) => (s.principals ?? []).every((p) => p.type === "AWS" || p.type === "Service"))).toBe(true);
     });
 
@@ -310,7 +310,16 @@ describe(`policies of cell ${CELL}`, () => {
       for (const reference of resourcePolicyRefs) {
         for (const statement of allows(statementsOf(cell, reference))) {
           expect(statement.principals?.every((p) => p.type === "Service")).toBe(true);
-          expect(statement.condition?.map((c) => `${c.test} ${c.variable}`)).toEqual(["ArnEquals aws:SourceArn"]);
+          // ArnLike only for the alert topics, which every alarm of the cell may publish to.
+          const [condition] = statement.condition ?? [];
+          expect(statement.condition).toHaveLength(1);
+          expect(condition!.variable).toBe("aws:SourceArn");
+          if (condition!.test === "ArnLike") {
+            expect(statement.principals).toEqual([{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }]);
+            expect(condition!.values).toEqual([`arn:${PARTITION}:cloudwatch:${REGION}:${ACCOUNT}:alarm:use1-a-*`]);
+          } else {
+            expect(condition!.test).toBe("ArnEquals");
+          }
         }
       }
     });
