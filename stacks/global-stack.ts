@@ -4,9 +4,10 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { FleetConfig } from "../cells/fleet-schema";
-import { STACK_IDS, fleetNames, type AccountRef } from "../cells/naming";
+import { STACK_IDS, cellNames, fleetNames, type AccountRef } from "../cells/naming";
 import { ApiGatewayAccountSettings } from "./api-gateway-account";
 import { ApiKeySecrets } from "./api-key-secrets";
+import { Dashboard, fleetDashboardBody } from "./dashboards";
 import { configureBackend } from "./cell-stack";
 
 export interface GlobalStackProps {
@@ -41,6 +42,14 @@ export class GlobalStack extends TerraformStack {
       secretName: names.apiKeySecret,
       primaryRegion: fleet.global.region,
       cellRegions,
+    });
+    new Dashboard(this, "fleet-dashboard", {
+      name: names.fleetDashboard,
+      body: fleetDashboardBody({
+        cells: fleet.cells.map((cell) => ({ names: cellNames(cell.id), region: cell.region, active: cell.active })),
+        apiStageName: fleet.api.stageName,
+        stages: fleet.stages,
+      }),
     });
     if (fleet.api.manageAccountSettings) {
       new ApiGatewayAccountSettings(this, "api-gateway-account", {
