@@ -238,7 +238,17 @@ export const FleetSchema = z
       .describe("Terraform S3 backend (state locking with a lock file)"),
     global: z.strictObject({
       region: region.describe("control region: the global stack (router, archive hub)"),
+      archiveRetentionDays: z
+        .int()
+        .min(1)
+        .max(3650)
+        .default(35)
+        .describe("how long the archive hub keeps every cell's events for DR replays"),
     }),
+    tenants: z
+      .record(z.string().regex(/^[A-Za-z0-9-]{1,63}$/, "a tenant id: letters, digits and hyphens, at most 63"), z.string())
+      .default({})
+      .describe("tenant -> cell pins: each tenant gets <tenant>.<domain> routed to its cell"),
     stages: z
       .array(slug("stage name").max(24))
       .min(1)
@@ -370,6 +380,21 @@ function crossFieldProblems(fleet: Record<string, unknown>, ctx: z.RefinementCtx
       ["operations", "canary", "client"],
       `the canary calls the API as client "${canaryClient}", which api.clients does not list (add it, or set operations.canary.enabled to false)`,
     );
+  }
+
+  const cellsById = new Map(
+    asArray(fleet.cells)
+      .map(asRecord)
+      .filter((cell) => typeof cell.id === "string")
+      .map((cell) => [cell.id as string, cell] as const),
+  );
+  for (const [tenant, cellId] of Object.entries(asRecord(fleet.tenants))) {
+    const pinned = typeof cellId === "string" ? cellsById.get(cellId) : undefined;
+    if (typeof cellId === "string" && !pinned) {
+      issue(["tenants", tenant], `tenant "${tenant}" is pinned to unknown cell "${cellId}" (one of ${[...cellsById.keys()].join(", ")})`);
+    } else if (pinned && pinned.active === false) {
+      issue(["tenants", tenant], `tenant "${tenant}" is pinned to drained cell "${cellId}" (active: false); pin it to an active cell`);
+    }
   }
 
   const seen = new Map<string, number>();

@@ -18,6 +18,7 @@ const LIMITS = {
   logGroup: 512,
   s3Bucket: 63,
   webAcl: 128,
+  replayName: 64,
   dnsLabel: 63,
 } as const;
 type NameKind = keyof typeof LIMITS;
@@ -114,6 +115,9 @@ export class CellNames {
   /** Alarm names start with the cell, so each cell's alarms sort together. */
   alarm(what: string) { return `${this.cell}-${what}`; }
   get dashboard() { return `${this.cell}`; }
+  /** Forwards the cell's live events to the archive hub. */
+  get forwardRule() { return `${this.cell}-forward-to-hub`; }
+  get forwardRole() { return `${this.cell}-forward-to-hub`; }
   /** The cell's own public hostname, `<cell>.<domain>`. */
   hostname(domain: string) { return `${this.cell}.${domain}`; }
   get timestreamDatabase() { return `${this.cell}-invoices`; }
@@ -149,6 +153,9 @@ export class CellNames {
       ["lambdaFunction", this.opsFunction("stuck-invoices").function],
       ["iamRole", this.opsFunction("stuck-invoices").role],
       ["sqsQueue", this.schedulesDlq],
+      ["eventRule", this.forwardRule],
+      ["iamRole", this.forwardRole],
+      ["replayName", replayName(this.cell, new Date(0))],
       ["timestreamDatabase", this.timestreamDatabase],
       ["s3Bucket", this.rejectedRecordsBucket("123456789012")],
       ...stages.flatMap((stage) => this.stage(stage).all()),
@@ -165,7 +172,29 @@ export const fleetNames = (project: string) => ({
   /** The per-account role API Gateway uses to write CloudWatch logs. */
   apiGatewayCloudWatchRole: `${project}-apigateway-cloudwatch`,
   fleetDashboard: `${project}-fleet`,
+  /** The archive hub: every cell's live events, archived for DR replays. */
+  hubBus: `${project}-archive-hub`,
+  archive: `${project}-archive`,
+  hubDlq: `${project}-hub-dlq`,
+  replayRole: `${project}-replay-to-cells`,
+  /** The hub rule that sends a replay named `dr-<cell>-...` back to that cell's bus. */
+  replayRule: (cell: string) => `${project}-replay-${cell}`,
+  hubBusArn: (region: string, { partition, account }: AccountRef) =>
+    `arn:${partition}:events:${region}:${account}:event-bus/${project}-archive-hub`,
+  archiveArn: (region: string, { partition, account }: AccountRef) =>
+    `arn:${partition}:events:${region}:${account}:archive/${project}-archive`,
+  replayRuleArn: (region: string, { partition, account }: AccountRef, cell: string) =>
+    `arn:${partition}:events:${region}:${account}:rule/${project}-archive-hub/${project}-replay-${cell}`,
 });
+
+/** Replays for a DR drill are named for the cell they go to; the hub's replay rule matches the prefix. */
+export const replayNamePrefix = (cell: string) => `dr-${cell}-`;
+
+/** `dr-<cell>-<UTC yyyymmddThhmmssZ>` (at most 64 characters, as EventBridge allows). */
+export function replayName(cell: string, at: Date): string {
+  const stamp = at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return `${replayNamePrefix(cell)}${stamp}`;
+}
 
 /**
  * Why a cell id cannot be used, or undefined: the name it would produce that overshoots its AWS
@@ -186,6 +215,7 @@ export function nameProblem(cellId: string, stages: readonly string[]): string |
     logGroup: "log group name",
     s3Bucket: "S3 bucket name",
     webAcl: "WAF web ACL name",
+    replayName: "DR replay name",
     dnsLabel: "DNS label",
   };
   const [worst] = cellNames(cellId)

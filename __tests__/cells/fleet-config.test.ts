@@ -461,3 +461,28 @@ describe("formatPath", () => {
     expect(formatPath(["stageSettings", "post-ing", "delivery"])).toBe('stageSettings["post-ing"].delivery');
   });
 });
+
+describe("tenant pins", () => {
+  const withCells = (tenants: Record<string, string>, drain?: string) =>
+    JSON.stringify({
+      ...defaultFleetInput(),
+      tenants,
+      cells: defaultFleetInput().cells!.map((cell) => (cell.id === drain ? { ...cell, active: false } : cell)),
+    });
+
+  it("accepts a tenant pinned to an active cell", () => {
+    expect(parseFleet(withCells({ "acme-emea": "use1-a" })).tenants).toEqual({ "acme-emea": "use1-a" });
+  });
+
+  it("refuses a tenant pinned to an unknown cell", () => {
+    expect(() => parseFleet(withCells({ "acme-emea": "use9-z" }))).toThrow(
+      /tenants\["acme-emea"\]: tenant "acme-emea" is pinned to unknown cell "use9-z"/,
+    );
+  });
+
+  it("refuses a tenant pinned to a drained cell", () => {
+    expect(() => parseFleet(withCells({ globex: "use2-a" }, "use2-a"))).toThrow(
+      /tenants\.globex: tenant "globex" is pinned to drained cell "use2-a" \(active: false\)/,
+    );
+  });
+});
