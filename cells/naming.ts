@@ -130,6 +130,9 @@ export class CellNames {
   busArn(region: string, { partition, account }: AccountRef) {
     return `arn:${partition}:events:${region}:${account}:event-bus/${this.bus}`;
   }
+  forwardRuleArn(region: string, ref: AccountRef) {
+    return `arn:${ref.partition}:events:${region}:${ref.account}:rule/${this.bus}/${this.forwardRule}`;
+  }
   ruleArn(region: string, ref: AccountRef, stage: string) {
     return `arn:${ref.partition}:events:${region}:${ref.account}:rule/${this.bus}/${this.stage(stage).rule}`;
   }
@@ -172,6 +175,7 @@ export const fleetNames = (project: string) => ({
   /** The per-account role API Gateway uses to write CloudWatch logs. */
   apiGatewayCloudWatchRole: `${project}-apigateway-cloudwatch`,
   fleetDashboard: `${project}-fleet`,
+  globalKeyAlias: `alias/${project}-global`,
   /** The archive hub: every cell's live events, archived for DR replays. */
   hubBus: `${project}-archive-hub`,
   archive: `${project}-archive`,

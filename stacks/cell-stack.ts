@@ -93,6 +93,16 @@ export class CellStack extends TerraformStack {
       dlqRetentionDays: fleet.queues.dlqRetentionDays,
     });
 
+    const fleetWide = fleetNames(fleet.project);
+    this.router.forwardToHub({
+      cellId: cell.id,
+      ruleName: names.forwardRule,
+      roleName: names.forwardRole,
+      hubBusArn: fleetWide.hubBusArn(fleet.global.region, account),
+      ruleArn: names.forwardRuleArn(cell.region, account),
+      account: account.account,
+    });
+
     const code = new FunctionCode(this, "stage-consumer-code", props.bundles["stage-consumer"]);
     const pipelines = new Map<string, StagePipeline>();
     for (const stage of fleet.stages) {
@@ -133,7 +143,6 @@ export class CellStack extends TerraformStack {
       logRetentionDays: fleet.logRetentionDays,
       key: this.key,
     });
-    const fleetWide = fleetNames(fleet.project);
     new ApiClients(this, "clients", {
       restApiId: this.api.api.id,
       stageName: this.api.stage.stageName,

@@ -7,6 +7,14 @@ import type { CellKey } from "./cell-key";
 import { EncryptedQueue } from "./encrypted-queue";
 import type { EncryptedTopic } from "./encrypted-topic";
 import type { Grantee } from "./policy-document";
+import { ServiceRole } from "./service-role";
+
+/** Live events ingested by this cell, never replayed ones: what goes to the archive hub. */
+export const forwardingPattern = (cellId: string) => ({
+  source: [INGEST_EVENT_SOURCE],
+  detail: { meta: { cell: [cellId] } },
+  "replay-name": [{ exists: false }],
+});
 
 export interface EventRouterProps {
   /** Physical bus name, `<cell>-invoices`. */
@@ -68,6 +76,50 @@ export class EventRouter extends Construct {
     topic.allowPublishFrom("events.amazonaws.com", [rule.arn]);
     this.deadLetterQueue.allowSendFrom("events.amazonaws.com", [rule.arn]);
     this.rules.set(stage, rule);
+    return rule;
+  }
+
+  /**
+   * Forwards the cell's own live events to the archive hub (another region's bus) with a role
+   * that may put events there and nowhere else. Loop guard: only events ingested by this cell
+   * (`detail.meta.cell`) and never a replayed one, so a DR replay is not archived again.
+   */
+  forwardToHub(options: {
+    readonly cellId: string;
+    readonly ruleName: string;
+    readonly roleName: string;
+    readonly hubBusArn: string;
+    readonly ruleArn: string;
+    readonly account: string;
+  }): CloudwatchEventRule {
+    const rule = new CloudwatchEventRule(this, "forward-to-hub", {
+      name: options.ruleName,
+      eventBusName: this.bus.name,
+      description: "This cell's live events to the archive hub",
+      eventPattern: JSON.stringify(forwardingPattern(options.cellId)),
+    });
+    const role = new ServiceRole(this, "forward-role", {
+      roleName: options.roleName,
+      service: "events.amazonaws.com",
+      description: "Forwards the cell's live events to the archive hub",
+      trustConditions: [
+        { test: "StringEquals", variable: "aws:SourceAccount", values: [options.account] },
+        { test: "ArnEquals", variable: "aws:SourceArn", values: [options.ruleArn] },
+      ],
+    });
+    role.addToPolicy({ actions: ["events:PutEvents"], resources: [options.hubBusArn] });
+    new CloudwatchEventTarget(this, "forward-to-hub-target", {
+      rule: rule.name,
+      eventBusName: this.bus.name,
+      arn: options.hubBusArn,
+      roleArn: role.arn,
+      retryPolicy: {
+        maximumRetryAttempts: this.props.retryAttempts,
+        maximumEventAgeInSeconds: this.props.maxEventAgeSeconds,
+      },
+      deadLetterConfig: { arn: this.deadLetterQueue.arn },
+    });
+    this.deadLetterQueue.allowSendFrom("events.amazonaws.com", [rule.arn]);
     return rule;
   }
 

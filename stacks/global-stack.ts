@@ -4,7 +4,9 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { FleetConfig } from "../cells/fleet-schema";
-import { STACK_IDS, cellNames, fleetNames, type AccountRef } from "../cells/naming";
+import { STACK_IDS, cellNames, fleetNames, replayNamePrefix, type AccountRef } from "../cells/naming";
+import { ArchiveHub } from "./archive-hub";
+import { CellKey } from "./cell-key";
 import { ApiGatewayAccountSettings } from "./api-gateway-account";
 import { ApiKeySecrets } from "./api-key-secrets";
 import { Dashboard, fleetDashboardBody } from "./dashboards";
@@ -21,6 +23,8 @@ export interface GlobalStackProps {
  * from config, never from their state, so it deploys alone.
  */
 export class GlobalStack extends TerraformStack {
+  readonly hub: ArchiveHub;
+
   constructor(scope: Construct, props: GlobalStackProps) {
     super(scope, STACK_IDS.global);
     const { fleet } = props;
@@ -43,6 +47,31 @@ export class GlobalStack extends TerraformStack {
       primaryRegion: fleet.global.region,
       cellRegions,
     });
+    const key = new CellKey(this, "key", {
+      alias: names.globalKeyAlias,
+      region: fleet.global.region,
+      account,
+      description: `${fleet.project} global stack: archive hub dead letters`,
+    });
+    this.hub = new ArchiveHub(this, "archive-hub", {
+      busName: names.hubBus,
+      archiveName: names.archive,
+      retentionDays: fleet.global.archiveRetentionDays,
+      deadLetterQueueName: names.hubDlq,
+      replayRoleName: names.replayRole,
+      key,
+      dlqRetentionDays: fleet.queues.dlqRetentionDays,
+      account,
+      cells: fleet.cells.map((cell) => ({
+        id: cell.id,
+        replayNamePrefix: replayNamePrefix(cell.id),
+        ruleName: names.replayRule(cell.id),
+        busArn: cellNames(cell.id).busArn(cell.region, account),
+      })),
+      retryAttempts: fleet.router.retryAttempts,
+      maxEventAgeSeconds: fleet.router.maxEventAgeSeconds,
+    });
+
     new Dashboard(this, "fleet-dashboard", {
       name: names.fleetDashboard,
       body: fleetDashboardBody({

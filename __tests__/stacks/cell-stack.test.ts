@@ -90,10 +90,10 @@ describe(`cell ${CELL} (default fleet)`, () => {
       expect(json).toHaveResourceWithProperties(CloudwatchEventBus, { name: `${CELL}-invoices` });
     });
 
-    it("has exactly one rule per stage, all on the cell bus", () => {
+    it("has exactly one rule per stage plus the forwarding rule to the archive hub, all on the cell bus", () => {
       const rules = entriesOf(cell, "aws_cloudwatch_event_rule").map(([, rule]) => rule);
       const bus = byName(cell, "aws_cloudwatch_event_bus", `${CELL}-invoices`);
-      expect(rules.map((rule) => rule["name"]).sort()).toEqual(STAGES.map((stage) => `${CELL}-${stage}`).sort());
+      expect(rules.map((rule) => rule["name"]).sort()).toEqual([...STAGES.map((stage) => `${CELL}-${stage}`), `${CELL}-forward-to-hub`].sort());
       for (const rule of rules) expect(rule["event_bus_name"]).toBe(ref("aws_cloudwatch_event_bus", bus.id, "name"));
     });
 
@@ -125,7 +125,7 @@ describe(`cell ${CELL} (default fleet)`, () => {
 
     it("retries every rule target and dead-letters what it cannot deliver to the router DLQ", () => {
       const targets = entriesOf(cell, "aws_cloudwatch_event_target");
-      expect(targets).toHaveLength(STAGES.length);
+      expect(targets).toHaveLength(STAGES.length + 1); // + the forwarding rule's
       const routerDlq = byName(cell, "aws_sqs_queue", `${CELL}-router-dlq`);
       expect(routerDlq.block["fifo_queue"]).toBeUndefined();
       for (const [id, target] of targets) {

@@ -27,7 +27,14 @@ function normalized(stack: SynthesizedStack, cell: { id: string; region: string 
   for (const deployment of Object.values(copy.resource["aws_api_gateway_deployment"] ?? {})) {
     (deployment["triggers"] as Record<string, string>)["redeployment"] = "<digest of the templates>";
   }
-  return JSON.parse(JSON.stringify(copy).replaceAll(cell.id, "<cell>").replaceAll(cell.region, "<region>"));
+  // The archive hub lives in the control region, the same for every cell.
+  const hub = new RegExp(`:events:${config.global.region}:([^:]+):event-bus/cellfleet-archive-hub`, "g");
+  return JSON.parse(
+    JSON.stringify(copy)
+      .replace(hub, ":events:<control region>:$1:event-bus/cellfleet-archive-hub")
+      .replaceAll(cell.id, "<cell>")
+      .replaceAll(cell.region, "<region>"),
+  );
 }
 
 describe("the default fleet", () => {

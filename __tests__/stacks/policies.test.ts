@@ -134,7 +134,9 @@ describe(`policies of cell ${CELL}`, () => {
 
     it("lets EventBridge dead-letter into the router DLQ from the cell's rules only", () => {
       const { queueArn, statements } = queuePolicyStatements(cell, `${CELL}-router-dlq`);
-      const ruleArns = STAGES.map((stage) => arn("aws_cloudwatch_event_rule", byName(cell, "aws_cloudwatch_event_rule", `${CELL}-${stage}`).id));
+      const ruleArns = [...STAGES.map((stage) => `${CELL}-${stage}`), `${CELL}-forward-to-hub`]
+        .map((name) => arn("aws_cloudwatch_event_rule", byName(cell, "aws_cloudwatch_event_rule", name).id))
+        .sort();
       expect(grantsOf(allows(statements))).toEqual([serviceFromSources("events.amazonaws.com", ["sqs:SendMessage"], queueArn, ruleArns)]);
     });
 
