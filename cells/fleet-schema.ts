@@ -125,7 +125,7 @@ export const OperationsSchema = z
       }),
     stuckInvoices: z
       .strictObject({
-        scheduleMinutes: z.int().min(1).max(1440).default(15),
+        scheduleMinutes: z.int().min(1).max(720).default(15).describe("its failure alarm spans two runs, within CloudWatch's one day"),
         maxListed: z.int().min(1).max(500).default(50).describe("invoice ids listed in one alert"),
         lookbackDays: z.int().min(1).max(365).default(14).describe("how far back the detector looks"),
       })
@@ -135,7 +135,12 @@ export const OperationsSchema = z
         enabled: z.boolean().default(true),
         scheduleMinutes: z.int().min(1).max(60).default(5),
         client: z.string().default("canary").describe("the api.clients entry whose key the canary uses"),
-        maxEndToEndSeconds: z.int().min(10).max(900).default(120).describe("the brief's visibility objective"),
+        maxEndToEndSeconds: z
+          .int()
+          .min(10)
+          .max(840)
+          .default(120)
+          .describe("the brief's visibility objective (the canary's timeout is this plus 60 s, within Lambda's 900)"),
       })
       .default({ enabled: true, scheduleMinutes: 5, client: "canary", maxEndToEndSeconds: 120 }),
   })

@@ -30,10 +30,14 @@ export class CellAlarms extends Construct {
     for (const spec of props.specs) {
       if (seen.has(spec.what)) throw new Error(`CellAlarms ${this.node.path}: two alarms named "${spec.what}"`);
       seen.add(spec.what);
+      const period = Math.max(...Object.values(spec.metrics).map((m) => m.period));
+      if (spec.evaluationPeriods * period > MAX_EVALUATION_SECONDS) {
+        throw new Error(`CellAlarms ${this.node.path}: "${spec.what}" spans ${spec.evaluationPeriods} periods of ${period} s, more than the one day CloudWatch evaluates`);
+      }
       this.add(spec.what, spec, spec.severity, spec.evaluationPeriods, spec.datapointsToAlarm);
       if (spec.severity === "warning" && spec.escalates !== false) {
-        const period = Math.max(...Object.values(spec.metrics).map((m) => m.period));
-        const periods = Math.max(spec.evaluationPeriods, Math.ceil((props.escalateAfterMinutes * 60) / period));
+        // Always at least one period longer than the warning itself, so it never pages at once.
+        const periods = Math.max(spec.evaluationPeriods + 1, Math.ceil((props.escalateAfterMinutes * 60) / period));
         if (periods * period > MAX_EVALUATION_SECONDS) {
           throw new Error(`CellAlarms ${this.node.path}: escalateAfterMinutes is longer than CloudWatch can evaluate for "${spec.what}"`);
         }

@@ -80,8 +80,9 @@ export class CellFunction extends Construct {
   }
 
   get arn(): string {
-    return this.function.arn;
+    return (this.cachedArn ??= this.function.arn);
   }
+  private cachedArn?: string;
 
   get name(): string {
     return this.function.functionName;

@@ -48,9 +48,11 @@ export class CellKey extends Construct {
     new KmsAlias(this, "alias", { region: props.region, name: props.alias, targetKeyId: this.key.keyId });
   }
 
+  /** One token per attribute, so identical grants compare equal and are not repeated. */
   get arn(): string {
-    return this.key.arn;
+    return (this.cachedArn ??= this.key.arn);
   }
+  private cachedArn?: string;
 
   /**
    * Lets an AWS service principal (e.g. `events.amazonaws.com` delivering to an encrypted

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import type { CellConfig, FleetConfig } from "../cells/fleet-schema";
-import { fleetNames, type AccountRef, type CellNames } from "../cells/naming";
+import { fleetNames, subscriberEndpoint, type AccountRef, type CellNames } from "../cells/naming";
 import { AlertTopics } from "./alert-topics";
 import type { CellKey } from "./cell-key";
 import { cellAlarmSpecs, SERVICES } from "./cell-alarm-specs";
@@ -45,9 +45,9 @@ export class CellOperations extends Construct {
       deadLetterQueueName: names.alertsDlq,
       alarmArnPattern: `arn:${account.partition}:cloudwatch:${region}:${account.account}:alarm:${names.alarm("*")}`,
       subscriptions: {
-        critical: ops.alerting.critical,
-        warning: ops.alerting.warning,
-        info: ops.alerting.info,
+        critical: withCellEndpoints(ops.alerting.critical, cell),
+        warning: withCellEndpoints(ops.alerting.warning, cell),
+        info: withCellEndpoints(ops.alerting.info, cell),
       },
       key,
       dlqRetentionDays: fleet.queues.dlqRetentionDays,
@@ -155,7 +155,14 @@ export class CellOperations extends Construct {
         apiStageName: fleet.api.stageName,
         stages: fleet.stages,
         alarmArns: [...this.alarms.alarms.values()].map((alarm) => alarm.arn),
+        detectorPeriodSeconds: ops.stuckInvoices.scheduleMinutes * 60,
+        canaryPeriodSeconds: ops.canary.enabled ? ops.canary.scheduleMinutes * 60 : undefined,
       }),
     });
   }
+}
+
+/** Alert subscriptions with `{region}` and `{cell}` filled in for this cell. */
+function withCellEndpoints<T extends { readonly endpoint: string }>(subscriptions: readonly T[], cell: CellConfig): T[] {
+  return subscriptions.map((subscription) => ({ ...subscription, endpoint: subscriberEndpoint(subscription.endpoint, cell) }));
 }

@@ -86,6 +86,10 @@ export interface CellDashboardInput {
   readonly apiStageName: string;
   readonly stages: readonly StageConfig[];
   readonly alarmArns: readonly string[];
+  /** The stuck-invoice detector's schedule: its metrics come once per run. */
+  readonly detectorPeriodSeconds: number;
+  /** The canary's schedule, or undefined when the canary is off. */
+  readonly canaryPeriodSeconds?: number;
 }
 
 /** The cell's dashboard: ingest, routing, each stage's queues, consumer and store, stuck invoices, canary, alarms. */
@@ -156,23 +160,30 @@ export function cellDashboardBody(input: CellDashboardInput): string {
       },
     ]);
   }
-  layout.text("## Stuck invoices and the pipeline canary");
+  const canaryPeriod = input.canaryPeriodSeconds;
+  layout.text(canaryPeriod === undefined ? "## Stuck invoices" : "## Stuck invoices and the pipeline canary");
   layout.row([
     {
       title: "Stuck invoices per stage",
       region,
       metrics: input.stages
         .filter((stage) => !stage.terminal)
-        .map((stage) => row(m(METRICS_NAMESPACE, "StuckInvoices", { service: SERVICES.detector, cell, stage: stage.name }, "Maximum", 300), stage.name)),
+        .map((stage) =>
+          row(m(METRICS_NAMESPACE, "StuckInvoices", { service: SERVICES.detector, cell, stage: stage.name }, "Maximum", input.detectorPeriodSeconds), stage.name),
+        ),
     },
-    {
-      title: "Canary end to end (s)",
-      region,
-      metrics: [
-        row(m(METRICS_NAMESPACE, "CanaryEndToEndSeconds", { service: SERVICES.canary, cell }, "Maximum", 300), "end to end"),
-        row(m(METRICS_NAMESPACE, "CanaryFailures", { service: SERVICES.canary, cell }, "Maximum", 300), "failures"),
-      ],
-    },
+    ...(canaryPeriod === undefined
+      ? []
+      : [
+          {
+            title: "Canary end to end (s)",
+            region,
+            metrics: [
+              row(m(METRICS_NAMESPACE, "CanaryEndToEndSeconds", { service: SERVICES.canary, cell }, "Maximum", canaryPeriod), "end to end"),
+              row(m(METRICS_NAMESPACE, "CanaryFailures", { service: SERVICES.canary, cell }, "Maximum", canaryPeriod), "failures"),
+            ],
+          },
+        ]),
   ]);
   return layout.body();
 }
@@ -181,6 +192,9 @@ export interface FleetDashboardInput {
   readonly cells: readonly { readonly names: CellNames; readonly region: string; readonly active: boolean }[];
   readonly apiStageName: string;
   readonly stages: readonly StageConfig[];
+  readonly detectorPeriodSeconds: number;
+  /** The canary's schedule, or undefined when the canary is off. */
+  readonly canaryPeriodSeconds?: number;
 }
 
 /** The fleet at a glance: a row per cell, each metric read from the cell's own region. */
@@ -212,13 +226,19 @@ export function fleetDashboardBody(input: FleetDashboardInput): string {
           region,
           metrics: input.stages
             .filter((stage) => !stage.terminal)
-            .map((stage) => row(m(METRICS_NAMESPACE, "StuckInvoices", { service: SERVICES.detector, cell, stage: stage.name }, "Maximum", 900), stage.name, region)),
+            .map((stage) =>
+              row(m(METRICS_NAMESPACE, "StuckInvoices", { service: SERVICES.detector, cell, stage: stage.name }, "Maximum", input.detectorPeriodSeconds), stage.name, region),
+            ),
         },
-        {
-          title: `${cell}: canary end to end (s)`,
-          region,
-          metrics: [row(m(METRICS_NAMESPACE, "CanaryEndToEndSeconds", { service: SERVICES.canary, cell }, "Maximum", 300), "seconds", region)],
-        },
+        ...(input.canaryPeriodSeconds === undefined
+          ? []
+          : [
+              {
+                title: `${cell}: canary end to end (s)`,
+                region,
+                metrics: [row(m(METRICS_NAMESPACE, "CanaryEndToEndSeconds", { service: SERVICES.canary, cell }, "Maximum", input.canaryPeriodSeconds), "seconds", region)],
+              },
+            ]),
       ],
       5,
     );

@@ -67,9 +67,11 @@ export class EncryptedQueue extends Construct {
     new SqsQueuePolicy(this, "queue-policy", { queueUrl: this.queue.url, policy: this.policy.json });
   }
 
+  /** One token per attribute, so identical grants compare equal and are not repeated. */
   get arn(): string {
-    return this.queue.arn;
+    return (this.cachedArn ??= this.queue.arn);
   }
+  private cachedArn?: string;
 
   get url(): string {
     return this.queue.url;

@@ -45,9 +45,11 @@ export class EncryptedTopic extends Construct {
     props.deadLetterQueue.allowSendFrom("sns.amazonaws.com", [this.topic.arn]);
   }
 
+  /** One token per attribute, so identical grants compare equal and are not repeated. */
   get arn(): string {
-    return this.topic.arn;
+    return (this.cachedArn ??= this.topic.arn);
   }
+  private cachedArn?: string;
 
   /** Lets an AWS service publish on behalf of the given source ARNs only (and use the key). */
   allowPublishFrom(service: string, sourceArns: readonly string[], match: "ArnEquals" | "ArnLike" = "ArnEquals"): void {

@@ -78,6 +78,8 @@ export class GlobalStack extends TerraformStack {
         cells: fleet.cells.map((cell) => ({ names: cellNames(cell.id), region: cell.region, active: cell.active })),
         apiStageName: fleet.api.stageName,
         stages: fleet.stages,
+        detectorPeriodSeconds: fleet.operations.stuckInvoices.scheduleMinutes * 60,
+        canaryPeriodSeconds: fleet.operations.canary.enabled ? fleet.operations.canary.scheduleMinutes * 60 : undefined,
       }),
     });
     if (fleet.api.manageAccountSettings) {

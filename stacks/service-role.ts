@@ -44,8 +44,9 @@ export class ServiceRole extends Construct implements Grantee {
   }
 
   get arn(): string {
-    return this.role.arn;
+    return (this.cachedArn ??= this.role.arn);
   }
+  private cachedArn?: string;
 
   get name(): string {
     return this.role.name;

@@ -567,12 +567,19 @@ describe(`cell ${CELL} operations`, () => {
       expect(alarmOf(cell, "ingestion-stuck-invoices-escalated")).toMatchObject({ period: 900, evaluation_periods: 4, datapoints_to_alarm: 4 });
     });
 
+    it("escalates later than the warning itself even when the warning's own window is as long", () => {
+      // stuck-invoice-detector-failures: 2 of 2 fifteen-minute runs; 30 minutes would be the same window.
+      expect(alarmOf(variant, "stuck-invoice-detector-failures")).toMatchObject({ evaluation_periods: 2 });
+      expect(alarmOf(variant, "stuck-invoice-detector-failures-escalated")).toMatchObject({ evaluation_periods: 3, datapoints_to_alarm: 3 });
+    });
+
     it("follows operations.escalateAfterMinutes: 30 minutes are 30 one-minute datapoints", () => {
       expect(alarmOf(variant, "ingestion-queue-age-escalated")).toMatchObject({ evaluation_periods: 30, datapoints_to_alarm: 30 });
       expect(alarmOf(variant, "ingestion-queue-age-escalated")["alarm_description"]).toMatch(/^\[critical\] Escalated: in ALARM for 30 minutes\. /);
       const variantEscalating = specsFor(variantConfig).filter((s) => s.severity === "warning" && s.escalates !== false);
       for (const spec of variantEscalating) {
-        const periods = Math.ceil((30 * 60) / periodOf(spec));
+        // Never sooner than one period after the warning itself.
+        const periods = Math.max(spec.evaluationPeriods + 1, Math.ceil((30 * 60) / periodOf(spec)));
         expect(alarmOf(variant, `${spec.what}-escalated`), spec.what).toMatchObject({ evaluation_periods: periods, datapoints_to_alarm: periods });
       }
     });
@@ -711,5 +718,20 @@ describe(`cell ${CELL} operations`, () => {
       const invoked = statements.filter((s) => s.actions.includes("lambda:InvokeFunction")).flatMap((s) => s.resources ?? []);
       expect(invoked).toEqual([arnOf("aws_lambda_function", functionOf(variant, `${CELL}-stuck-invoices`).id)]);
     });
+  });
+});
+
+describe("alert subscriptions per cell", () => {
+  it("fills {region} and {cell} in an alert endpoint for each cell", () => {
+    const input = defaultFleetInput();
+    const config = fleet({
+      operations: {
+        ...input.operations!,
+        alerting: { critical: [{ protocol: "sqs", endpoint: "arn:aws:sqs:{region}:111122223333:alerts-{cell}" }], warning: [], info: [] },
+      },
+    });
+    const stack = synthStack(buildTestFleet(config).cells.get("use2-a")!).parsed;
+    const endpoints = Object.values(resourcesOf(stack, "aws_sns_topic_subscription")).map((s) => s["endpoint"]);
+    expect(endpoints).toContain("arn:aws:sqs:us-east-2:111122223333:alerts-use2-a");
   });
 });

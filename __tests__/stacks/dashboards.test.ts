@@ -132,7 +132,7 @@ describe("dashboards", () => {
     it("splits any number of alarms into chunks of 100, in order, the first titled for the cell", () => {
       const alarmArns = Array.from({ length: 250 }, (_, i) => `arn:aws:cloudwatch:${REGION}:111122223333:alarm:${CELL}-a${i}`);
       const body = parseBody(
-        cellDashboardBody({ names: cellNames(CELL), region: REGION, apiStageName: "v1", stages: config.stages, alarmArns }),
+        cellDashboardBody({ names: cellNames(CELL), region: REGION, apiStageName: "v1", stages: config.stages, alarmArns, detectorPeriodSeconds: 900 }),
       );
       const alarmWidgets = readingOrder(body).filter((w) => w.type === "alarm");
       expect(alarmWidgets.map((w) => (w.properties["alarms"] as string[]).length)).toEqual([100, 100, 50]);
@@ -228,5 +228,17 @@ describe("dashboards", () => {
       );
       expect(sections(widgets()).map((s) => s.heading).some((h) => h.includes("drained"))).toBe(false);
     });
+  });
+});
+
+describe("a cell dashboard follows the operations config", () => {
+  it("charts stuck invoices at the detector's schedule and leaves the canary out when it is off", () => {
+    const config = fleet();
+    const body = JSON.parse(
+      cellDashboardBody({ names: cellNames("use1-a"), region: "us-east-1", apiStageName: "v1", stages: config.stages, alarmArns: [], detectorPeriodSeconds: 1800 }),
+    ) as { widgets: { properties: { title?: string; metrics?: unknown[][] } }[] };
+    const stuck = body.widgets.find((w) => w.properties.title === "Stuck invoices per stage")!;
+    for (const metric of stuck.properties.metrics!) expect(metric.at(-1)).toMatchObject({ period: 1800 });
+    expect(body.widgets.some((w) => String(w.properties.title).startsWith("Canary"))).toBe(false);
   });
 });
