@@ -410,6 +410,11 @@ function crossFieldProblems(fleet: Record<string, unknown>, ctx: z.RefinementCtx
       const first = seen.get(id);
       if (first !== undefined) issue(["cells", i, "id"], `duplicate cell id "${id}" (also cells[${first}])`);
       else seen.set(id, i);
+      // `dr-<cell>-` replay names and `<cell>-*` alarm patterns must not reach another cell.
+      const extended = [...seen.keys()].find((other) => other !== id && (id.startsWith(`${other}-`) || other.startsWith(`${id}-`)));
+      if (extended !== undefined) {
+        issue(["cells", i, "id"], `"${id}" and "${extended}": one cell id may not be another's followed by "-" (DR replay names and alarm patterns would reach both)`);
+      }
       const tooLong = SLUG.test(id) ? nameProblem(id, stageList) : undefined;
       if (tooLong) issue(["cells", i, "id"], tooLong);
     }

@@ -191,6 +191,12 @@ export const fleetNames = (project: string) => ({
     `arn:${partition}:events:${region}:${account}:rule/${project}-archive-hub/${project}-replay-${cell}`,
 });
 
+/** The shared, latency-routed entry: `api.<domain>`. */
+export const sharedHostname = (domain: string) => `api.${domain}`;
+/** A tenant pinned to a cell: `<tenant>.<domain>`. */
+export const tenantHostname = (tenant: string, domain: string) => `${tenant}.${domain}`;
+export const ROUTER_STACK_ID = "router";
+
 /** Replays for a DR drill are named for the cell they go to; the hub's replay rule matches the prefix. */
 export const replayNamePrefix = (cell: string) => `dr-${cell}-`;
 

@@ -5,7 +5,8 @@ import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { CellConfig, FleetConfig } from "../cells/fleet-schema";
 import { ingestThrottle } from "../cells/cell-load";
-import { cellNames, fleetNames, stateKey, subscriberEndpoint, type AccountRef } from "../cells/naming";
+import { cellNames, fleetNames, sharedHostname, stateKey, subscriberEndpoint, tenantHostname, type AccountRef } from "../cells/naming";
+import { sharedEntryCells, tenantsOf } from "../cells/routing";
 import { ApiClients } from "./api-clients";
 import { CellKey } from "./cell-key";
 import { CellOperations } from "./cell-operations";
@@ -161,8 +162,14 @@ export class CellStack extends TerraformStack {
       key: this.key,
       logRetentionDays: fleet.logRetentionDays,
     });
+    const domainName = fleet.api.domain.name;
+    const servesSharedEntry = sharedEntryCells(fleet).some((candidate) => candidate.id === cell.id);
     this.domain = new CellDomain(this, "domain", {
-      hostname: names.hostname(fleet.api.domain.name),
+      hostnames: [
+        names.hostname(domainName),
+        ...(servesSharedEntry ? [sharedHostname(domainName)] : []),
+        ...tenantsOf(fleet, cell.id).map((tenant) => tenantHostname(tenant, domainName)),
+      ],
       hostedZoneId: fleet.api.domain.hostedZoneId,
       restApiId: this.api.api.id,
       stageName: this.api.stage.stageName,

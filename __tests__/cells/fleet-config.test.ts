@@ -486,3 +486,17 @@ describe("tenant pins", () => {
     );
   });
 });
+
+describe("cell ids that would blur DR replays and alarm patterns", () => {
+  it("refuses a cell id that is another's followed by a hyphen", () => {
+    const input = defaultFleetInput();
+    input.cells = [...input.cells!, { id: "use1-a-b", region: "us-east-1" }];
+    expect(() => parseFleet(JSON.stringify(input))).toThrow(/cells\[4\]\.id: "use1-a-b" and "use1-a": one cell id may not be another's followed by "-"/);
+  });
+
+  it("accepts ids that merely share a beginning", () => {
+    const input = defaultFleetInput();
+    input.cells = [...input.cells!, { id: "use1-ab", region: "us-east-1" }];
+    expect(parseFleet(JSON.stringify(input)).cells).toHaveLength(5);
+  });
+});

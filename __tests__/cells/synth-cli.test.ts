@@ -109,6 +109,7 @@ describe("npm run synth (main.ts)", () => {
         "cell-usw1-a",
         "cell-usw2-a",
         "global",
+        "router",
       ]);
       const stack = (id: string) =>
         JSON.parse(readFileSync(path.join(outdir, "stacks", id, "cdk.tf.json"), "utf8")) as {
@@ -121,6 +122,7 @@ describe("npm run synth (main.ts)", () => {
         ["cell-usw1-a", "us-west-1"],
         ["cell-usw2-a", "us-west-2"],
         ["global", "us-east-1"],
+        ["router", "us-east-1"],
       ] as const) {
         expect(stack(id).provider.aws[0]!.region, id).toBe(region);
         expect(stack(id).terraform.backend.s3.key, id).toBe(`cellfleet/${id}.tfstate`);

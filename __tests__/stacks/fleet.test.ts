@@ -50,7 +50,7 @@ describe("the default fleet", () => {
   });
 
   it("has one cell-<id> stack per configured cell, in config order, plus the global stack", () => {
-    expect(stackIdsOf(stacks)).toEqual(["global", ...cellIds.map((id) => `cell-${id}`)]);
+    expect(stackIdsOf(stacks)).toEqual(["global", ...cellIds.map((id) => `cell-${id}`), "router"]);
     expect([...stacks.cells.keys()]).toEqual(cellIds);
   });
 
@@ -106,7 +106,7 @@ describe("the default fleet", () => {
     });
 
     it("adds exactly one stack, cell-<id>", () => {
-      expect(stackIdsOf(grown)).toEqual([...stackIdsOf(stacks), `cell-${newCell.id}`]);
+      expect(stackIdsOf(grown)).toEqual([...stackIdsOf(stacks).filter((id) => id !== "router"), `cell-${newCell.id}`, "router"]);
     });
 
     it.each(cellIds)("leaves cell-%s byte-identical", (id) => {

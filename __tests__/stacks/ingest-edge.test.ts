@@ -245,7 +245,9 @@ describe("the ingest API edge of a cell", () => {
       expect(certificate["validation_method"]).toBe("DNS");
       const record = Object.values(resourcesOf(cell, "aws_route53_record"))[0]!;
       expect(record["zone_id"]).toBe(config.api.domain.hostedZoneId);
-      expect(String(record["name"])).toContain(`aws_acm_certificate.${certId}.domain_validation_options`);
+      // One validation record per name on the certificate (for_each over its validation options).
+      expect(String(record["for_each"])).toContain(`aws_acm_certificate.${certId}.domain_validation_options`);
+      expect(record["name"]).toBe("${each.value.resource_record_name}");
       const validation = Object.values(resourcesOf(cell, "aws_acm_certificate_validation"))[0]!;
       expect(validation["certificate_arn"]).toBe(ref("aws_acm_certificate", certId, "arn"));
       const domain = byName(cell, "aws_api_gateway_domain_name", hostname, "domain_name").block;

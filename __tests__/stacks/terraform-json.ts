@@ -104,14 +104,23 @@ export function patternMatches(pattern: Record<string, unknown>, event: Record<s
   return Object.entries(pattern).every(([field, expected]) => {
     const actual = event[field];
     if (Array.isArray(expected)) {
-      if (!expected.every((value) => typeof value === "string" || typeof value === "number")) {
-        throw new Error(`pattern field ${field} uses an operator this helper does not evaluate: ${JSON.stringify(expected)}`);
-      }
-      return expected.includes(actual as string | number);
+      // EventBridge: the field matches if it matches any entry of the list.
+      return expected.some((entry) => matchesEntry(field, entry, actual));
     }
     if (expected !== null && typeof expected === "object") {
       return actual !== null && typeof actual === "object" && patternMatches(expected as Record<string, unknown>, actual as Record<string, unknown>);
     }
     throw new Error(`unexpected pattern value for ${field}: ${JSON.stringify(expected)}`);
   });
+}
+
+/** One entry of a pattern list: a literal, or the `prefix` / `exists` operators. */
+function matchesEntry(field: string, entry: unknown, actual: unknown): boolean {
+  if (typeof entry === "string" || typeof entry === "number") return entry === actual;
+  if (entry !== null && typeof entry === "object") {
+    const operator = entry as Record<string, unknown>;
+    if ("prefix" in operator) return typeof actual === "string" && actual.startsWith(String(operator["prefix"]));
+    if ("exists" in operator) return (actual !== undefined) === operator["exists"];
+  }
+  throw new Error(`pattern field ${field} uses an operator this helper does not evaluate: ${JSON.stringify(entry)}`);
 }
