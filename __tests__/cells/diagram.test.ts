@@ -162,6 +162,25 @@ describe("the fleet diagram", () => {
     expect([...flow.subgraphs.values()].filter((sub) => sub.label.startsWith("us-east-2"))).toHaveLength(1);
   });
 
+  it("latency-routes the shared api.<domain> entry to the first active cell of each region only", () => {
+    const twoPerRegion = chart(
+      fleet({
+        cells: [
+          { id: "use1-a", region: "us-east-1", active: false },
+          { id: "use1-b", region: "us-east-1" },
+          { id: "use1-c", region: "us-east-1" },
+          { id: "use2-a", region: "us-east-2" },
+        ],
+      }),
+    );
+    const sharedEntry = nodeLabelled(twoPerRegion, `api.${domain}`);
+
+    expect(twoPerRegion.edgesFrom(sharedEntry.id).map((edge) => edge.to)).toEqual([
+      cellNode(twoPerRegion, "use1-b", "API").id,
+      cellNode(twoPerRegion, "use2-a", "API").id,
+    ]);
+  });
+
   it("latency-routes the shared api.<domain> entry to the active cells only", () => {
     const entry = nodeLabelled(flow, `api.${domain}`);
     const routed = flow.edgesFrom(entry.id).map((edge) => edge.to);
