@@ -1,8 +1,9 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { Lazy } from "cdktf";
 import { Construct } from "constructs";
 import type { AccountRef } from "../cells/naming";
-import { PolicyDocument, serviceSid, type Grantee, type PolicyStatement } from "./policy-document";
+import { iamPolicyJson, serviceSid, type Grantee, type PolicyStatement } from "./policy-document";
 
 export interface CellKeyProps {
   /** Alias, e.g. `alias/use1-a-cell`. */
@@ -11,6 +12,8 @@ export interface CellKeyProps {
   readonly region: string;
   readonly account: AccountRef;
   readonly description: string;
+  /** A multi-region primary key (replicas in other regions share its key material). */
+  readonly multiRegion?: boolean;
 }
 
 /** Actions a service needs to write to and read from a resource encrypted with the key. */
@@ -22,28 +25,29 @@ const ENVELOPE_ACTIONS = ["kms:GenerateDataKey", "kms:Decrypt"];
  */
 export class CellKey extends Construct {
   readonly key: KmsKey;
-  private readonly policy: PolicyDocument;
+  private readonly statements: PolicyStatement[] = [];
   private readonly services = new Set<string>();
 
   constructor(scope: Construct, id: string, private readonly props: CellKeyProps) {
     super(scope, id);
     const { partition, account } = props.account;
-    this.policy = new PolicyDocument(this, "policy", [
-      {
-        // AWS's default key policy statement: without it IAM policies cannot grant use of the
-        // key and the key becomes unmanageable. Principals still need an IAM grant.
-        sid: "AccountAdministersKeyThroughIam",
-        actions: ["kms:*"],
-        resources: ["*"],
-        principals: [{ type: "AWS", identifiers: [`arn:${partition}:iam::${account}:root`] }],
-      },
-    ]);
+    this.statements.push({
+      // AWS's default key policy statement: without it IAM policies cannot grant use of the
+      // key and the key becomes unmanageable. Principals still need an IAM grant.
+      sid: "AccountAdministersKeyThroughIam",
+      actions: ["kms:*"],
+      resources: ["*"],
+      principals: [{ type: "AWS", identifiers: [`arn:${partition}:iam::${account}:root`] }],
+    });
     this.key = new KmsKey(this, "key", {
       region: props.region,
       description: props.description,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-      policy: this.policy.json,
+      multiRegion: props.multiRegion,
+      // The key policy as the key's own JSON: scanners read it with their key-policy checks
+      // (in a key policy, Resource "*" means this key), not as an identity policy.
+      policy: Lazy.stringValue({ produce: () => iamPolicyJson(this.statements) }),
     });
     new KmsAlias(this, "alias", { region: props.region, name: props.alias, targetKeyId: this.key.keyId });
   }
@@ -103,6 +107,6 @@ export class CellKey extends Construct {
   }
 
   private addStatement(statement: PolicyStatement): void {
-    this.policy.addStatements(statement);
+    this.statements.push(statement);
   }
 }

@@ -111,3 +111,31 @@ export function serviceSid(service: string, verb: string): string {
   const name = service.split(".")[0]!;
   return `Allow${name.charAt(0).toUpperCase()}${name.slice(1)}${verb}`;
 }
+
+/** A policy in IAM's own JSON (for resources whose policy scanners read as JSON, such as keys). */
+export function iamPolicyJson(statements: readonly PolicyStatement[]): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: statements.map((statement) => ({
+      ...(statement.sid ? { Sid: statement.sid } : {}),
+      Effect: statement.effect ?? "Allow",
+      ...(statement.principals
+        ? {
+            Principal: Object.fromEntries(
+              statement.principals.map((p) => [p.type === "*" ? "AWS" : p.type, p.identifiers.length === 1 ? p.identifiers[0] : [...p.identifiers]]),
+            ),
+          }
+        : {}),
+      Action: statement.actions.length === 1 ? statement.actions[0] : [...statement.actions],
+      Resource: statement.resources && (statement.resources.length === 1 ? statement.resources[0] : [...statement.resources]),
+      ...(statement.conditions
+        ? {
+            Condition: statement.conditions.reduce<Record<string, Record<string, string[]>>>((all, c) => {
+              all[c.test] = { ...all[c.test], [c.variable]: [...c.values] };
+              return all;
+            }, {}),
+          }
+        : {}),
+    })),
+  });
+}

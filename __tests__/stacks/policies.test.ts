@@ -65,9 +65,13 @@ function roleStatements(stack: SynthesizedStack, roleName: string) {
   };
 }
 
-/** Every policy document that is a key policy. */
+/** Policy documents that are key policies: none since keys carry their policy as JSON (kept for the checks below). */
 const keyPolicyIds = (stack: SynthesizedStack) =>
-  new Set(entriesOf(stack, "aws_kms_key").map(([, key]) => /aws_iam_policy_document\.([^.]+)\.json/.exec(key["policy"] as string)![1]!));
+  new Set(
+    entriesOf(stack, "aws_kms_key")
+      .map(([, key]) => /aws_iam_policy_document\.([^.]+)\.json/.exec(String(key["policy"]))?.[1])
+      .filter((id): id is string => id !== undefined),
+  );
 
 /** Every policy document attached to a role (trust or inline), by id. */
 const rolePolicyIds = (stack: SynthesizedStack) =>
@@ -278,6 +282,14 @@ describe(`policies of cell ${CELL}`, () => {
         policyDocuments(cell)[id]!.statement.flatMap((s) => s.actions.filter(isWildcardAction).map((action) => `${id}: ${action}`)),
       );
       expect(wild).toEqual([]);
+    });
+
+    it("writes each key policy as the key's own JSON, with kms:* only for the account's administration statement", () => {
+      for (const [, key] of entriesOf(cell, "aws_kms_key")) {
+        const statements = statementsOf(cell, key["policy"]);
+        const wild = statements.filter((s) => s.actions.some(isWildcardAction)).map((s) => s.sid);
+        expect(wild).toEqual(["AccountAdministersKeyThroughIam"]);
+      }
     });
 
     it("allows wildcard actions in resource policies only in the account's own key-administration statement", () => {

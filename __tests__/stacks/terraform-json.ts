@@ -62,6 +62,7 @@ export function policyDocuments(stack: SynthesizedStack): Record<string, { state
 
 /** The statements behind `${data.aws_iam_policy_document.<id>.json}` (a resource's policy attribute). */
 export function statementsOf(stack: SynthesizedStack, policyReference: unknown): Statement[] {
+  if (typeof policyReference === "string" && policyReference.trimStart().startsWith("{")) return fromIamJson(policyReference);
   const match = typeof policyReference === "string" ? /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(policyReference) : null;
   if (!match) throw new Error(`expected a reference to an aws_iam_policy_document, got ${JSON.stringify(policyReference)}`);
   const document = policyDocuments(stack)[match[1]!];
@@ -123,4 +124,24 @@ function matchesEntry(field: string, entry: unknown, actual: unknown): boolean {
     if ("exists" in operator) return (actual !== undefined) === operator["exists"];
   }
   throw new Error(`pattern field ${field} uses an operator this helper does not evaluate: ${JSON.stringify(entry)}`);
+}
+
+/** Statements of a policy written in IAM's own JSON (key policies), in the document's shape. */
+function fromIamJson(json: string): Statement[] {
+  const list = <T>(value: T | T[] | undefined): T[] | undefined => (value === undefined ? undefined : Array.isArray(value) ? value : [value]);
+  const policy = JSON.parse(json) as { Statement: Record<string, unknown>[] };
+  return policy.Statement.map((statement) => {
+    const principal = statement["Principal"] as Record<string, string | string[]> | undefined;
+    const condition = statement["Condition"] as Record<string, Record<string, string[]>> | undefined;
+    return {
+      ...(statement["Sid"] ? { sid: statement["Sid"] as string } : {}),
+      effect: statement["Effect"] as "Allow" | "Deny",
+      actions: list(statement["Action"] as string | string[])!,
+      ...(statement["Resource"] ? { resources: list(statement["Resource"] as string | string[]) } : {}),
+      ...(principal ? { principals: Object.entries(principal).map(([type, ids]) => ({ type, identifiers: list(ids)! })) } : {}),
+      ...(condition
+        ? { condition: Object.entries(condition).flatMap(([test, vars]) => Object.entries(vars).map(([variable, values]) => ({ test, variable, values }))) }
+        : {}),
+    };
+  });
 }
