@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AWS_REGIONS, PIPES_REGIONS, TIMESTREAM_REGIONS, isAwsRegion } from "./aws-regions";
+import { QUOTA_IDS } from "./capacity/quotas";
 import { nameProblem } from "./naming";
 
 /**
@@ -227,6 +228,31 @@ export const CellSchema = z.strictObject({
   peakEventsPerSecond: z.number().positive().optional().describe("what this cell is sized for; default load.cellPeakEventsPerSecond"),
 });
 
+export const CapacitySchema = z
+  .strictObject({
+    utilisationCeilingPercent: z
+      .number()
+      .positive()
+      .max(100)
+      .default(80)
+      .describe("the most of any quota a cell or region may use at peak, also after losing a cell or a region"),
+    visibilityObjectiveSeconds: z
+      .int()
+      .min(1)
+      .max(86_400)
+      .optional()
+      .describe("ingest-to-store delay every stage must meet at peak; default operations.canary.maxEndToEndSeconds"),
+    stageShares: z
+      .record(z.string(), z.number().positive())
+      .default({})
+      .describe("relative share of events per stage (stages not named count 1); default: an even spread"),
+    quotaOverrides: z
+      .partialRecord(region, z.partialRecord(z.enum(QUOTA_IDS), z.number().positive()))
+      .default({})
+      .describe("raised AWS quotas: { \"<region>\": { \"<quota id>\": value } }, e.g. { \"us-west-1\": { \"eventbridge.putEvents\": 5000 } }"),
+  })
+  .describe("the capacity planner (npm run capacity) and its synth-time warnings");
+
 export const FleetSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -296,6 +322,7 @@ export const FleetSchema = z
       })
       .default({ peakEventsPerSecond: 1000, averageEventsPerSecond: 995, cellPeakEventsPerSecond: 500 })
       .describe("expected load; a cell is sized by its own peak, so adding a cell changes no other cell"),
+    capacity: CapacitySchema.default({ utilisationCeilingPercent: 80, stageShares: {}, quotaOverrides: {} }),
     api: ApiSchema,
     operations: OperationsSchema.default(OperationsSchema.parse({})),
     logRetentionDays: z
@@ -303,8 +330,8 @@ export const FleetSchema = z
       .refine((days) => LOG_RETENTION_DAYS.includes(days), {
         error: (issue) => `${JSON.stringify(issue.input)} is not a retention CloudWatch Logs accepts (one of ${LOG_RETENTION_DAYS.join(", ")})`,
       })
-      .default(30)
-      .describe("CloudWatch Logs retention (one of the values CloudWatch accepts)"),
+      .default(365)
+      .describe("CloudWatch Logs retention (one of the values CloudWatch accepts); a year keeps the audit trail"),
     cells: z.array(CellSchema).min(1, "a fleet needs at least one cell"),
   })
   // Fleet-wide checks run even when some fields failed, so every problem is reported at once;

@@ -105,7 +105,8 @@ export class CellNames {
   get wafLogGroup() { return `aws-waf-logs-${this.cell}-ingest`; }
   alertTopic(severity: "critical" | "warning" | "info") { return `${this.cell}-${severity}`; }
   get alertsDlq() { return `${this.cell}-alerts-dlq`; }
-  get schedulesDlq() { return `${this.cell}-schedules-dlq`; }
+  /** Invocations that failed or never happened: EventBridge Scheduler targets, Lambda async. */
+  get asyncDlq() { return `${this.cell}-async-dlq`; }
   get schedulerRole() { return `${this.cell}-schedules`; }
   /** A scheduled function of the cell (`stuck-invoices`, `canary`): function, role, schedule. */
   opsFunction(job: string) {
@@ -155,7 +156,7 @@ export class CellNames {
       ["dnsLabel", this.cell],
       ["lambdaFunction", this.opsFunction("stuck-invoices").function],
       ["iamRole", this.opsFunction("stuck-invoices").role],
-      ["sqsQueue", this.schedulesDlq],
+      ["sqsQueue", this.asyncDlq],
       ["eventRule", this.forwardRule],
       ["iamRole", this.forwardRole],
       ["replayName", replayName(this.cell, new Date(0))],

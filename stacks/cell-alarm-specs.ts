@@ -88,7 +88,7 @@ export function deadLetterQueues(names: CellNames, stages: readonly StageConfig[
   return [
     { label: "router-dlq", queue: names.routerDlq },
     { label: "alerts-dlq", queue: names.alertsDlq },
-    { label: "schedules-dlq", queue: names.schedulesDlq },
+    { label: "async-dlq", queue: names.asyncDlq },
     ...stages.flatMap((stage) => {
       const s = names.stage(stage.name);
       return [

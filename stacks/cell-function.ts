@@ -2,6 +2,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Construct } from "constructs";
 import type { CellKey } from "./cell-key";
+import type { EncryptedQueue } from "./encrypted-queue";
 import type { FunctionCode } from "./function-code";
 import { ServiceRole } from "./service-role";
 
@@ -22,9 +23,13 @@ export interface CellFunctionProps {
   readonly environment: Record<string, string>;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
-  /** Encrypts the log group. */
+  /** Encrypts the log group and the function's environment. */
   readonly key: CellKey;
   readonly logRetentionDays: number;
+  /** Concurrency reserved for (and capped at) this function. */
+  readonly reservedConcurrency: number;
+  /** Where an asynchronous invocation that failed every retry goes (standard queue). */
+  readonly asyncDeadLetterQueue: EncryptedQueue;
 }
 
 /**
@@ -55,6 +60,7 @@ export class CellFunction extends Construct {
       actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
       resources: ["*"],
     });
+    props.asyncDeadLetterQueue.grantSendMessages(this.role);
     this.function = new LambdaFunction(this, "function", {
       functionName: props.functionName,
       description: props.description,
@@ -66,6 +72,9 @@ export class CellFunction extends Construct {
       sourceCodeHash: props.code.sha256,
       memorySize: props.memoryMb,
       timeout: props.timeoutSeconds,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      kmsKeyArn: props.key.arn,
+      deadLetterConfig: { targetArn: props.asyncDeadLetterQueue.arn },
       tracingConfig: { mode: "Active" },
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
       environment: {
@@ -75,7 +84,7 @@ export class CellFunction extends Construct {
           ...props.environment,
         },
       },
-      dependsOn: [this.logGroup],
+      dependsOn: [this.logGroup, this.role.grants],
     });
   }
 

@@ -6,7 +6,7 @@ import type { CellKey } from "./cell-key";
 import { cellAlarmSpecs, SERVICES } from "./cell-alarm-specs";
 import { CellAlarms } from "./cell-alarms";
 import { Dashboard, cellDashboardBody } from "./dashboards";
-import { EncryptedQueue } from "./encrypted-queue";
+import type { EncryptedQueue } from "./encrypted-queue";
 import type { FunctionCode } from "./function-code";
 import type { IngestApi } from "./ingest-api";
 import type { InvoiceStore } from "./invoice-store";
@@ -22,6 +22,8 @@ export interface CellOperationsProps {
   readonly store: InvoiceStore;
   readonly api: IngestApi;
   readonly code: { readonly detector: FunctionCode; readonly canary: FunctionCode };
+  /** The cell's dead-letter queue for scheduler targets and asynchronous invocations. */
+  readonly asyncDeadLetterQueue: EncryptedQueue;
 }
 
 /**
@@ -53,11 +55,7 @@ export class CellOperations extends Construct {
       dlqRetentionDays: fleet.queues.dlqRetentionDays,
     });
 
-    const schedulesDlq = new EncryptedQueue(this, "schedules-dlq", {
-      queueName: names.schedulesDlq,
-      key,
-      retentionDays: fleet.queues.dlqRetentionDays,
-    });
+    const asyncDlq = props.asyncDeadLetterQueue;
     const schedulerRole = new ServiceRole(this, "scheduler-role", {
       roleName: names.schedulerRole,
       service: "scheduler.amazonaws.com",
@@ -91,9 +89,11 @@ export class CellOperations extends Construct {
       timeoutSeconds: 120,
       everyMinutes: ops.stuckInvoices.scheduleMinutes,
       schedulerRole,
-      deadLetterQueue: schedulesDlq,
+      deadLetterQueue: asyncDlq,
       key,
       logRetentionDays: fleet.logRetentionDays,
+      reservedConcurrency: 1,
+      asyncDeadLetterQueue: asyncDlq,
     });
     store.grantQuery(this.detector.lambda.role);
     this.topics.topics.warning.grantPublish(this.detector.lambda.role);
@@ -121,9 +121,11 @@ export class CellOperations extends Construct {
         timeoutSeconds: ops.canary.maxEndToEndSeconds + 60,
         everyMinutes: ops.canary.scheduleMinutes,
         schedulerRole,
-        deadLetterQueue: schedulesDlq,
+        deadLetterQueue: asyncDlq,
         key,
         logRetentionDays: fleet.logRetentionDays,
+        reservedConcurrency: 1,
+        asyncDeadLetterQueue: asyncDlq,
       });
       store.grantQuery(this.canary.lambda.role);
       this.canary.lambda.role.addToPolicy({

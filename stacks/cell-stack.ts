@@ -10,6 +10,7 @@ import { sharedEntryCells, tenantsOf } from "../cells/routing";
 import { ApiClients } from "./api-clients";
 import { CellKey } from "./cell-key";
 import { CellOperations } from "./cell-operations";
+import { EncryptedQueue } from "./encrypted-queue";
 import { EventRouter } from "./event-router";
 import { CellDomain } from "./cell-domain";
 import type { FunctionBundles } from "../functions/bundle";
@@ -104,6 +105,12 @@ export class CellStack extends TerraformStack {
       account: account.account,
     });
 
+    const asyncDeadLetterQueue = new EncryptedQueue(this, "async-dlq", {
+      queueName: names.asyncDlq,
+      key: this.key,
+      retentionDays: fleet.queues.dlqRetentionDays,
+    });
+
     const code = new FunctionCode(this, "stage-consumer-code", props.bundles["stage-consumer"]);
     const pipelines = new Map<string, StagePipeline>();
     for (const stage of fleet.stages) {
@@ -123,6 +130,7 @@ export class CellStack extends TerraformStack {
             .map((subscriber) => ({ ...subscriber, endpoint: subscriberEndpoint(subscriber.endpoint, cell) })),
           queues: fleet.queues,
           logRetentionDays: fleet.logRetentionDays,
+          asyncDeadLetterQueue,
         }),
       );
     }
@@ -183,6 +191,7 @@ export class CellStack extends TerraformStack {
       key: this.key,
       store: this.store,
       api: this.api,
+      asyncDeadLetterQueue,
       code: {
         detector: new FunctionCode(this, "stuck-invoice-detector-code", props.bundles["stuck-invoice-detector"]),
         canary: new FunctionCode(this, "pipeline-canary-code", props.bundles["pipeline-canary"]),

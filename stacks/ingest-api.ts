@@ -106,6 +106,7 @@ export class IngestApi extends Construct {
       name: props.apiName,
       description: `Invoice ingest for cell ${props.cellId}`,
       endpointConfiguration: { types: ["REGIONAL"] },
+      lifecycle: { createBeforeDestroy: true },
     });
     this.role = new ServiceRole(this, "role", {
       roleName: props.roleName,
@@ -263,6 +264,8 @@ export class IngestApi extends Construct {
       resourceId: resource.id,
       httpMethod: "GET",
       authorization: "NONE",
+      // No body to validate; the validator keeps every method under one policy.
+      requestValidatorId: this.validator.id,
     });
     const integration = new ApiGatewayIntegration(this, "health-mock", {
       restApiId: this.api.id,

@@ -48,7 +48,7 @@ export class IngestFirewall extends Construct {
     });
     this.webAcl = new Wafv2WebAcl(this, "web-acl", {
       name: props.webAclName,
-      description: "Ingest API: rate limit, body size, AWS common and known-bad-inputs rules",
+      description: "Ingest API: rate limit, body size, AWS common, known-bad-inputs and anonymous-IP rules",
       scope: "REGIONAL",
       defaultAction: { allow: {} },
       associationConfig: {
@@ -101,6 +101,20 @@ export class IngestFirewall extends Construct {
             managed_rule_group_statement: { vendor_name: "AWS", name: "AWSManagedRulesKnownBadInputsRuleSet" },
           },
           visibilityConfig: visibility("aws-known-bad-inputs"),
+        },
+        {
+          name: "aws-anonymous-ip",
+          priority: 30,
+          overrideAction: { none: {} },
+          statement: {
+            managed_rule_group_statement: {
+              vendor_name: "AWS",
+              name: "AWSManagedRulesAnonymousIpList",
+              // ERPs and supplier portals often call from cloud hosts: count those, block VPNs/Tor.
+              rule_action_override: [{ name: "HostingProviderIPList", action_to_use: { count: {} } }],
+            },
+          },
+          visibilityConfig: visibility("aws-anonymous-ip"),
         },
       ],
     });

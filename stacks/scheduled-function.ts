@@ -30,11 +30,14 @@ export class ScheduledFunction extends Construct {
     this.lambda = new CellFunction(this, "lambda", props);
     props.schedulerRole.addToPolicy({ actions: ["lambda:InvokeFunction"], resources: [this.lambda.arn] });
     props.deadLetterQueue.grantSendMessages(props.schedulerRole);
+    props.key.grantDecrypt(props.schedulerRole);
     this.schedule = new SchedulerSchedule(this, "schedule", {
       name: props.scheduleName,
       description: props.description,
       scheduleExpression: props.everyMinutes === 1 ? "rate(1 minute)" : `rate(${props.everyMinutes} minutes)`,
       flexibleTimeWindow: { mode: "OFF" },
+      // Scheduler decrypts the schedule (target input) with its execution role.
+      kmsKeyArn: props.key.arn,
       target: {
         arn: this.lambda.arn,
         roleArn: props.schedulerRole.arn,

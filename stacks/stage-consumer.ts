@@ -26,6 +26,8 @@ export interface StageConsumerProps {
   readonly code: FunctionCode;
   readonly key: CellKey;
   readonly logRetentionDays: number;
+  /** The cell's dead-letter queue for asynchronous invocations (consumers are polled, but never lose one). */
+  readonly asyncDeadLetterQueue: EncryptedQueue;
   /** Environment the function's sink needs (Timestream database, table, region). */
   readonly storeEnvironment: Record<string, string>;
 }
@@ -64,6 +66,9 @@ export class StageConsumer extends Construct {
       timeoutSeconds: settings.timeoutSeconds,
       key: props.key,
       logRetentionDays: props.logRetentionDays,
+      // At least the event source mapping's maximum, so polling is never throttled.
+      reservedConcurrency: settings.maxConcurrency,
+      asyncDeadLetterQueue: props.asyncDeadLetterQueue,
     });
     this.function = fn.function;
     this.role = fn.role;

@@ -34,6 +34,8 @@ export interface StagePipelineProps {
   readonly subscribers: readonly (SubscriptionOptions & { readonly name: string })[];
   readonly queues: { readonly maxReceiveCount: number; readonly retentionDays: number; readonly dlqRetentionDays: number };
   readonly logRetentionDays: number;
+  /** The cell's dead-letter queue for asynchronous Lambda invocations. */
+  readonly asyncDeadLetterQueue: EncryptedQueue;
 }
 
 /**
@@ -101,6 +103,7 @@ export class StagePipeline extends Construct {
       key,
       logRetentionDays: props.logRetentionDays,
       storeEnvironment: props.store.environment,
+      asyncDeadLetterQueue: props.asyncDeadLetterQueue,
     });
     props.store.grantWrite(this.consumer.role);
   }

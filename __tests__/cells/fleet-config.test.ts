@@ -82,7 +82,7 @@ describe("the default fleet (cells/fleet.json)", () => {
     expect(config.queues).toEqual({ maxReceiveCount: 5, retentionDays: 4, dlqRetentionDays: 14 });
     expect(config.router).toEqual({ retryAttempts: 185, maxEventAgeSeconds: 86_400 });
     expect(config.store).toEqual({ memoryRetentionHours: 24, magneticRetentionDays: 365 });
-    expect(config.logRetentionDays).toBe(30);
+    expect(config.logRetentionDays).toBe(365);
     expect(config.subscribers).toEqual([]);
     expect(stage(config, "ingestion").consumer).toEqual({
       memoryMb: 512,

@@ -62,7 +62,7 @@ describe("cells/fleet.schema.json (for editors)", () => {
 
   it("shows the defaults the loader fills in", () => {
     expect(generated.properties!.queues!.properties!.maxReceiveCount!.default).toBe(5);
-    expect(generated.properties!.logRetentionDays!.default).toBe(30);
+    expect(generated.properties!.logRetentionDays!.default).toBe(365);
     expect(generated.properties!.stageDefaults!.properties!.delivery!.default).toBe("fifo");
   });
 

@@ -350,7 +350,7 @@ describe(`cell ${CELL} operations`, () => {
     const DLQS: [string, string][] = [
       ["router-dlq", `${CELL}-router-dlq`],
       ["alerts-dlq", `${CELL}-alerts-dlq`],
-      ["schedules-dlq", `${CELL}-schedules-dlq`],
+      ["async-dlq", `${CELL}-async-dlq`],
       ...STAGES.flatMap((stage): [string, string][] => [
         [`${stage}-fanout-dlq`, `${CELL}-${stage}-fanout-dlq`],
         [`${stage}-dlq`, `${CELL}-${stage}-dlq`],
@@ -619,11 +619,13 @@ describe(`cell ${CELL} operations`, () => {
           { actions: ["timestream:DescribeEndpoints"], resources: ["*"] },
           { actions: ["sns:Publish"], resources: [topicArn(cell, "warning")] },
           { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [keyArn] },
+          // A failed asynchronous invocation goes to the cell's async DLQ.
+          { actions: ["sqs:SendMessage", "sqs:GetQueueAttributes"], resources: [queueArn(cell, `${CELL}-async-dlq`)] },
         ]),
       );
     });
 
-    it("runs every 15 minutes through the scheduler role, with retries and <cell>-schedules-dlq", () => {
+    it("runs every 15 minutes through the scheduler role, with retries and <cell>-async-dlq", () => {
       const schedule = byName(cell, "aws_scheduler_schedule", `${CELL}-stuck-invoices`).block;
       expect(schedule).toMatchObject({
         schedule_expression: "rate(15 minutes)",
@@ -632,7 +634,7 @@ describe(`cell ${CELL} operations`, () => {
           arn: arnOf("aws_lambda_function", detector().id),
           role_arn: arnOf("aws_iam_role", byName(cell, "aws_iam_role", `${CELL}-schedules`).id),
           retry_policy: { maximum_retry_attempts: 2, maximum_event_age_in_seconds: 900 },
-          dead_letter_config: { arn: queueArn(cell, `${CELL}-schedules-dlq`) },
+          dead_letter_config: { arn: queueArn(cell, `${CELL}-async-dlq`) },
         },
       });
     });
@@ -652,7 +654,7 @@ describe(`cell ${CELL} operations`, () => {
       );
     });
 
-    it("may invoke exactly the detector and the canary, and send what it could not deliver to the schedules DLQ", () => {
+    it("may invoke exactly the detector and the canary, decrypt the schedules, and send what it could not deliver to the async DLQ", () => {
       const { statements } = rolePolicy(cell, `${CELL}-schedules`);
       const invoked = statements.filter((s) => s.actions.includes("lambda:InvokeFunction")).flatMap((s) => s.resources ?? []);
       expect(invoked.sort()).toEqual(
@@ -662,8 +664,9 @@ describe(`cell ${CELL} operations`, () => {
         grantsOf([
           { actions: ["lambda:InvokeFunction"], resources: [arnOf("aws_lambda_function", functionOf(cell, `${CELL}-stuck-invoices`).id)] },
           { actions: ["lambda:InvokeFunction"], resources: [arnOf("aws_lambda_function", functionOf(cell, `${CELL}-canary`).id)] },
-          { actions: ["sqs:SendMessage", "sqs:GetQueueAttributes"], resources: [queueArn(cell, `${CELL}-schedules-dlq`)] },
+          { actions: ["sqs:SendMessage", "sqs:GetQueueAttributes"], resources: [queueArn(cell, `${CELL}-async-dlq`)] },
           { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [keyArn] },
+          { actions: ["kms:Decrypt"], resources: [keyArn] },
         ]),
       );
     });
@@ -699,7 +702,7 @@ describe(`cell ${CELL} operations`, () => {
         target: {
           arn: arnOf("aws_lambda_function", canary().id),
           role_arn: arnOf("aws_iam_role", byName(cell, "aws_iam_role", `${CELL}-schedules`).id),
-          dead_letter_config: { arn: queueArn(cell, `${CELL}-schedules-dlq`) },
+          dead_letter_config: { arn: queueArn(cell, `${CELL}-async-dlq`) },
         },
       });
     });

@@ -92,6 +92,7 @@ describe("StageConsumer", () => {
         batchSize: overrides.batchSize,
       },
       queue,
+      asyncDeadLetterQueue: new EncryptedQueue(stack, "async-dlq", { queueName: "t-async-dlq", key }),
       code: new FunctionCode(stack, "code", { zipPath, sha256: "x", handler: "index.handler" }),
       key,
       logRetentionDays: 30,

@@ -190,8 +190,9 @@ describe(`policies of cell ${CELL}`, () => {
   });
 
   describe.each(STAGES)("%s consumer role", (stage) => {
-    it("may consume its own queue, decrypt with the key, write its table, discover endpoints, trace and log to its own log group, and nothing else", () => {
+    it("may consume its own queue, decrypt with the key, write its table, discover endpoints, trace, log to its own log group and dead-letter a failed async invocation, and nothing else", () => {
       const { permissions } = roleStatements(cell, `${CELL}-${stage}-consumer`);
+      const asyncDlq = arn("aws_sqs_queue", byName(cell, "aws_sqs_queue", `${CELL}-async-dlq`).id);
       const queue = arn("aws_sqs_queue", byName(cell, "aws_sqs_queue", `${CELL}-${stage}.fifo`).id);
       const table = arn("aws_timestreamwrite_table", byName(cell, "aws_timestreamwrite_table", "invoice_events", "table_name").id);
       const logGroup = arn("aws_cloudwatch_log_group", byName(cell, "aws_cloudwatch_log_group", `/aws/lambda/${CELL}-${stage}-consumer`).id);
@@ -203,6 +204,8 @@ describe(`policies of cell ${CELL}`, () => {
           { actions: ["timestream:DescribeEndpoints"], resources: ["*"] },
           { actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] },
           { actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${logGroup}:*`] },
+          { actions: ["sqs:SendMessage", "sqs:GetQueueAttributes"], resources: [asyncDlq] },
+          { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [keyArn] },
         ]),
       );
     });
@@ -346,7 +349,8 @@ describe(`consumer role of a standard-delivery stage in ${CELL}`, () => {
     const { parsed } = synthStack(stacks.cells.get(CELL)!);
     const { permissions } = roleStatements(parsed, `${CELL}-posting-consumer`);
     const stageQueue = arn("aws_sqs_queue", byName(parsed, "aws_sqs_queue", `${CELL}-posting`).id);
+    const asyncDlq = arn("aws_sqs_queue", byName(parsed, "aws_sqs_queue", `${CELL}-async-dlq`).id);
     const sqsGrants = permissions.filter((s) => s.actions.some((action) => action.startsWith("sqs:")));
-    expect(grantsOf(sqsGrants)).toEqual([grant(SQS_CONSUME, [stageQueue])]);
+    expect(grantsOf(sqsGrants)).toEqual(grantsOf([grant(SQS_CONSUME, [stageQueue]), grant(["sqs:SendMessage", "sqs:GetQueueAttributes"], [asyncDlq])]));
   });
 });

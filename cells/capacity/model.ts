@@ -1,0 +1,58 @@
+/**
+ * The planner's working assumptions about how long things take and how big they are: estimates,
+ * not AWS guarantees. They are constants here (not fleet.json knobs) because they describe the
+ * code and the services, not a deployment; measure and change them when real numbers exist.
+ */
+export const PLANNING_MODEL = {
+  consumer: {
+    /** A consumer invocation: fixed part (parse, client reuse, one WriteRecords round trip). */
+    perBatchSeconds: 0.2,
+    /** ... plus this per record in the batch. */
+    perRecordSeconds: 0.02,
+  },
+  /**
+   * The pipe in fifo mode, as `stacks/stage-pipeline.ts` configures it: batches of 10 from the
+   * stage queue, no batching window (a test keeps the two in step).
+   */
+  pipe: {
+    batchSize: 10,
+    batchingWindowSeconds: 0,
+    /** One pipe execution: receive a batch, send each message to the FIFO queue. */
+    perBatchSeconds: 0.1,
+    /** Poll, transform and send: the typical time an event spends in the pipe. */
+    transitSeconds: 0.5,
+  },
+  /** Typical managed-hop latencies on the way from the client to the consumer's queue. */
+  hops: {
+    /** API Gateway request validation and the PutEvents integration. */
+    ingestSeconds: 0.1,
+    /** EventBridge rule match and delivery to the stage topic. */
+    routeSeconds: 0.5,
+    /** SNS delivery to the stage queue. */
+    fanOutSeconds: 0.1,
+  },
+  /** Sizes behind the cost estimate. */
+  sizes: {
+    /** An invoice event as EventBridge carries it (archive volume). */
+    eventKb: 1,
+    /** Timestream write units per event: one multi-measure record, under 1 KB. */
+    timestreamWritesPerEvent: 1,
+    /** Stored size of one record in Timestream (memory and magnetic store). */
+    storedRecordKb: 0.5,
+    /** One API Gateway access-log line (the format in `stacks/ingest-api.ts`). */
+    accessLogLineKb: 0.6,
+    /** One WAF log record (every request is logged, headers included). */
+    wafLogRecordKb: 1.5,
+    /** Consumer log output per invocation (platform lines and one summary line). */
+    consumerLogKbPerInvocation: 1,
+  },
+  /** X-Ray: the default sampling rule records about 5% of requests (plus one per second). */
+  xraySampledFraction: 0.05,
+  /** Hours in a month for monthly figures (AWS's convention). */
+  hoursPerMonth: 730,
+} as const;
+
+/** Seconds one consumer invocation takes for a batch of `records`. */
+export function consumerSeconds(records: number): number {
+  return PLANNING_MODEL.consumer.perBatchSeconds + PLANNING_MODEL.consumer.perRecordSeconds * records;
+}
