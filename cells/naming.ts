@@ -177,6 +177,8 @@ export const fleetNames = (project: string) => ({
   apiGatewayCloudWatchRole: `${project}-apigateway-cloudwatch`,
   fleetDashboard: `${project}-fleet`,
   globalKeyAlias: `alias/${project}-global`,
+  /** Multi-region key of the API key secrets; its replicas carry the same alias in every cell region. */
+  secretsKeyAlias: `alias/${project}-secrets`,
   /** The archive hub: every cell's live events, archived for DR replays. */
   hubBus: `${project}-archive-hub`,
   archive: `${project}-archive`,

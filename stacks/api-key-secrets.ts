@@ -2,6 +2,7 @@ import { DataAwsSecretsmanagerRandomPassword } from "@cdktf/provider-aws/lib/dat
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Construct } from "constructs";
+import type { CellKey } from "./cell-key";
 
 export interface ApiKeySecretsProps {
   readonly clients: readonly string[];
@@ -10,6 +11,8 @@ export interface ApiKeySecretsProps {
   readonly primaryRegion: string;
   /** Every region a cell runs in; each gets a replica its cells read the key from. */
   readonly cellRegions: readonly string[];
+  /** A multi-region key; the secrets and their replicas are encrypted with it and its replicas. */
+  readonly key: CellKey;
 }
 
 /**
@@ -23,12 +26,14 @@ export class ApiKeySecrets extends Construct {
   constructor(scope: Construct, id: string, props: ApiKeySecretsProps) {
     super(scope, id);
     const replicaRegions = [...new Set(props.cellRegions)].filter((region) => region !== props.primaryRegion).sort();
+    const replicaKeys = new Map(replicaRegions.map((region) => [region, props.key.replicateTo(region)]));
     for (const client of props.clients) {
       const secret = new SecretsmanagerSecret(this, `secret-${client}`, {
         name: props.secretName(client),
         description: `Ingest API key of client ${client}, read by every cell`,
         recoveryWindowInDays: 7,
-        replica: replicaRegions.map((region) => ({ region })),
+        kmsKeyId: props.key.arn,
+        replica: replicaRegions.map((region) => ({ region, kmsKeyId: replicaKeys.get(region)!.arn })),
       });
       // A fresh random value on every plan; only the first is ever written (ignore_changes).
       const value = new DataAwsSecretsmanagerRandomPassword(this, `value-${client}`, {

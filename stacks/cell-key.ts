@@ -1,5 +1,6 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { KmsReplicaKey } from "@cdktf/provider-aws/lib/kms-replica-key";
 import { Lazy } from "cdktf";
 import { Construct } from "constructs";
 import type { AccountRef } from "../cells/naming";
@@ -50,6 +51,23 @@ export class CellKey extends Construct {
       policy: Lazy.stringValue({ produce: () => iamPolicyJson(this.statements) }),
     });
     new KmsAlias(this, "alias", { region: props.region, name: props.alias, targetKeyId: this.key.keyId });
+  }
+
+  /**
+   * A replica of this multi-region key in `region`, with the same policy and alias, so that
+   * resources replicated there (secrets) stay encrypted with the fleet's own key.
+   */
+  replicateTo(region: string): KmsReplicaKey {
+    if (!this.props.multiRegion) throw new Error(`CellKey ${this.node.path}: only a multiRegion key can be replicated`);
+    const replica = new KmsReplicaKey(this, `replica-${region}`, {
+      region,
+      primaryKeyArn: this.arn,
+      description: `${this.props.description} (replica)`,
+      deletionWindowInDays: 30,
+      policy: Lazy.stringValue({ produce: () => iamPolicyJson(this.statements) }),
+    });
+    new KmsAlias(this, `replica-${region}-alias`, { region, name: this.props.alias, targetKeyId: replica.keyId });
+    return replica;
   }
 
   /** One token per attribute, so identical grants compare equal and are not repeated. */

@@ -133,6 +133,15 @@ export class CellOperations extends Construct {
         // Secrets Manager appends six random characters to a secret's ARN.
         resources: [`arn:${account.partition}:secretsmanager:${region}:${account.account}:secret:${secretName}-??????`],
       });
+      this.canary.lambda.role.addToPolicy({
+        // The secret's replica key is created by the global stack: known here by its alias only.
+        actions: ["kms:Decrypt"],
+        resources: [`arn:${account.partition}:kms:${region}:${account.account}:key/*`],
+        conditions: [
+          { test: "ForAnyValue:StringEquals", variable: "kms:ResourceAliases", values: [fleetNames(fleet.project).secretsKeyAlias] },
+          { test: "StringEquals", variable: "kms:ViaService", values: [`secretsmanager.${region}.amazonaws.com`] },
+        ],
+      });
     }
 
     const specs = cellAlarmSpecs({

@@ -41,7 +41,15 @@ export class GlobalStack extends TerraformStack {
     const names = fleetNames(fleet.project);
     const cellRegions = fleet.cells.map((cell) => cell.region);
 
+    const secretsKey = new CellKey(this, "secrets-key", {
+      alias: names.secretsKeyAlias,
+      region: fleet.global.region,
+      account,
+      description: `${fleet.project}: API key secrets in every cell region`,
+      multiRegion: true,
+    });
     new ApiKeySecrets(this, "api-keys", {
+      key: secretsKey,
       clients: fleet.api.clients.map((client) => client.name),
       secretName: names.apiKeySecret,
       primaryRegion: fleet.global.region,

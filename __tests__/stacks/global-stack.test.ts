@@ -51,10 +51,22 @@ describe("the global stack", () => {
   });
 
   describe("API key secrets", () => {
+    it("are encrypted with a multi-region key whose replicas carry its alias in every other cell region", () => {
+      const [, key] = Object.entries(resourcesOf(global, "aws_kms_key")).find(([, k]) => k["multi_region"] === true)!;
+      expect(key).toMatchObject({ enable_key_rotation: true, region: "us-east-1" });
+      const aliases = Object.values(resourcesOf(global, "aws_kms_alias")).filter((a) => a["name"] === "alias/cellfleet-secrets");
+      expect(aliases.map((a) => a["region"]).sort()).toEqual(["us-east-1", "us-east-2", "us-west-1", "us-west-2"]);
+    });
+
     it("keeps one secret per client, replicated to every other cell region", () => {
       for (const client of config.api.clients) {
         const secret = byName(global, "aws_secretsmanager_secret", `cellfleet/api-keys/${client.name}`).block;
-        expect(secret["replica"]).toEqual([{ region: "us-east-2" }, { region: "us-west-1" }, { region: "us-west-2" }]);
+        const replicaKey = (region: string) => {
+          const [id] = Object.entries(resourcesOf(global, "aws_kms_replica_key")).find(([, key]) => key["region"] === region)!;
+          return ref("aws_kms_replica_key", id, "arn");
+        };
+        expect(secret["replica"]).toEqual(["us-east-2", "us-west-1", "us-west-2"].map((region) => ({ region, kms_key_id: replicaKey(region) })));
+        expect(secret["kms_key_id"]).toMatch(/^\$\{aws_kms_key\.[^.]+\.arn\}$/);
       }
     });
 
