@@ -1,3 +1,5 @@
+import type { FleetConfig } from "../fleet-schema";
+
 /**
  * The planner's working assumptions about how long things take and how big they are: estimates,
  * not AWS guarantees. They are constants here (not fleet.json knobs) because they describe the
@@ -50,7 +52,22 @@ export const PLANNING_MODEL = {
   xraySampledFraction: 0.05,
   /** Hours in a month for monthly figures (AWS's convention). */
   hoursPerMonth: 730,
+  /**
+   * Concurrency each cell reserves besides its consumers (which reserve their maxConcurrency):
+   * the stuck-invoice detector and the canary, as `stacks/cell-operations.ts` sets them (a test
+   * keeps the two in step).
+   */
+  reservedConcurrency: { detector: 1, canary: 1 },
+  /** Lambda keeps this much of a region's concurrency unreserved: at most the quota less this can be reserved. */
+  unreservedConcurrencyMinimum: 100,
 } as const;
+
+/** Concurrency one cell reserves in its region: every stage consumer's maxConcurrency, the detector, the canary. */
+export function reservedConcurrency(fleet: Pick<FleetConfig, "stages" | "operations">): number {
+  const { detector, canary } = PLANNING_MODEL.reservedConcurrency;
+  const consumers = fleet.stages.reduce((sum, stage) => sum + stage.consumer.maxConcurrency, 0);
+  return consumers + detector + (fleet.operations.canary.enabled ? canary : 0);
+}
 
 /** Seconds one consumer invocation takes for a batch of `records`. */
 export function consumerSeconds(records: number): number {

@@ -1,6 +1,6 @@
 import { ingestThrottle } from "../cell-load";
 import type { CellConfig, FleetConfig } from "../fleet-schema";
-import { PLANNING_MODEL } from "./model";
+import { PLANNING_MODEL, reservedConcurrency } from "./model";
 import { type LimitSource, QUOTAS, type QuotaId, quotaLimit } from "./quotas";
 import {
   type StageVisibility,
@@ -208,6 +208,12 @@ class Planner {
   quotaUsage(id: QuotaId, region: string, load: number, where: Pick<Usage, "cell" | "stage"> = {}): Usage {
     const quota = QUOTAS[id];
     const { limit, source } = quotaLimit(id, region, this.fleet.capacity.quotaOverrides);
+    if (id === "lambda.concurrency") {
+      // Every function in a cell reserves its concurrency, and AWS keeps some of the quota unreserved.
+      const unreserved = PLANNING_MODEL.unreservedConcurrencyMinimum;
+      const name = `Lambda concurrency reserved (quota less ${unreserved} unreserved)`;
+      return this.usage({ limitId: id, name, unit: quota.unit, region, ...where }, load, limit === undefined ? undefined : Math.max(0, limit - unreserved), source);
+    }
     return this.usage({ limitId: id, name: quota.name, unit: quota.unit, region, ...where }, load, limit, source);
   }
 
@@ -248,7 +254,6 @@ class Planner {
         if (stage.delivery === "fifo") {
           usages.push(this.quotaUsage("sqs.fifoThroughput", cell.region, load.arrivalPerSecond, { cell: cell.id, stage: stage.name }));
         }
-        add(cell.region, "lambda.concurrency", load.concurrency);
         if (stage.delivery === "fifo") add(cell.region, "pipes.concurrency", load.pipeConcurrency);
       }
       cells.set(cell.id, { usages });
@@ -259,6 +264,10 @@ class Planner {
       add(cell.region, "eventbridge.invocations", 2 * eventsPerSecond);
       add(cell.region, "sns.publish", eventsPerSecond);
       add(storeRegionOf(cell), "timestream.ingestion", eventsPerSecond * PLANNING_MODEL.sizes.timestreamWritesPerEvent);
+    }
+    // Reserved concurrency is deployed with a cell, drained or lost: it counts wherever the region is up.
+    for (const cell of fleet.cells) {
+      if (cell.region !== lostRegion) add(cell.region, "lambda.concurrency", reservedConcurrency(fleet));
     }
     const hubRegion = fleet.global.region;
     const hubAlive = hubRegion !== lostRegion && loads.size > 0;
@@ -464,7 +473,8 @@ function assumptions(fleet: PlannerFleet, evenShares: boolean): string[] {
     "a cell's own limits come from fleet.json: its API stage throttle (its sized peak × api.throttleHeadroom) and each stage's consumer maxConcurrency",
     "a region's API Gateway burst bucket is compared with the sum of its cells' stage burst limits: reported, and noted when exceeded, but configuration rather than load, so it does not fail N+1",
     "per event: 1 API request, 1 PutEvents request, 2 rule invocations (stage rule, hub forward), 1 SNS publish, 1 FIFO send (fifo stages); the hub region also receives every cell's forwarded event (counted against its PutEvents quota)",
-    `a consumer invocation takes ${consumer.perBatchSeconds * 1000} ms + ${consumer.perRecordSeconds * 1000} ms per record; Lambda concurrency = batches per second × that duration`,
+    `a consumer invocation takes ${consumer.perBatchSeconds * 1000} ms + ${consumer.perRecordSeconds * 1000} ms per record; the concurrency a stage needs = batches per second × that duration, against its maxConcurrency`,
+    `every deployed cell (drained ones too) reserves its consumers' maxConcurrency plus 1 for the detector and 1 for the canary; a region can reserve its Lambda quota less the ${PLANNING_MODEL.unreservedConcurrencyMinimum} AWS keeps unreserved`,
     "batches are full at peak, except that a standard stage's batching window closes a batch early when events arrive more slowly",
     `the pipe reads batches of ${pipe.batchSize} with a ${pipe.batchingWindowSeconds} s window; managed hops (ingest, route, fan-out, pipe) take their typical time (cells/capacity/model.ts)`,
     "a cell whose store (storeRegion) is in a lost region is lost with it",
