@@ -119,6 +119,12 @@ export class CellNames {
   /** Forwards the cell's live events to the archive hub. */
   get forwardRule() { return `${this.cell}-forward-to-hub`; }
   get forwardRole() { return `${this.cell}-forward-to-hub`; }
+  /** Timestream rejection reports: a rule in the store's region and one on the cell bus. */
+  get rejectionReportsRule() { return `${this.cell}-store-rejections`; }
+  get rejectionReportsRole() { return `${this.cell}-store-rejections`; }
+  rejectionReportsRuleArn(storeRegion: string, { partition, account }: AccountRef) {
+    return `arn:${partition}:events:${storeRegion}:${account}:rule/${this.rejectionReportsRule}`;
+  }
   /** The cell's own public hostname, `<cell>.<domain>`. */
   hostname(domain: string) { return `${this.cell}.${domain}`; }
   get timestreamDatabase() { return `${this.cell}-invoices`; }

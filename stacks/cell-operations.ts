@@ -1,3 +1,5 @@
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { Construct } from "constructs";
 import type { CellConfig, FleetConfig } from "../cells/fleet-schema";
 import { fleetNames, subscriberEndpoint, type AccountRef, type CellNames } from "../cells/naming";
@@ -9,7 +11,7 @@ import { Dashboard, cellDashboardBody } from "./dashboards";
 import type { EncryptedQueue } from "./encrypted-queue";
 import type { FunctionCode } from "./function-code";
 import type { IngestApi } from "./ingest-api";
-import type { InvoiceStore } from "./invoice-store";
+import { rejectionReportPattern, type InvoiceStore } from "./invoice-store";
 import { ScheduledFunction } from "./scheduled-function";
 import { ServiceRole } from "./service-role";
 
@@ -22,6 +24,8 @@ export interface CellOperationsProps {
   readonly store: InvoiceStore;
   readonly api: IngestApi;
   readonly code: { readonly detector: FunctionCode; readonly canary: FunctionCode };
+  /** The cell bus, where rejection reports arrive. */
+  readonly busName: string;
   /** The cell's dead-letter queue for scheduler targets and asynchronous invocations. */
   readonly asyncDeadLetterQueue: EncryptedQueue;
 }
@@ -143,6 +147,23 @@ export class CellOperations extends Construct {
         ],
       });
     }
+
+    // Rejection reports arrive on the cell bus (InvoiceStore.reportRejectionsTo) and page.
+    const rejections = new CloudwatchEventRule(this, "store-rejections", {
+      name: names.rejectionReportsRule,
+      eventBusName: props.busName,
+      description: "Timestream rejected records after accepting them: they are not in the store",
+      eventPattern: JSON.stringify(rejectionReportPattern(props.store.rejectedRecordsBucketName)),
+    });
+    new CloudwatchEventTarget(this, "store-rejections-target", {
+      rule: rejections.name,
+      eventBusName: props.busName,
+      arn: this.topics.arn("critical"),
+      retryPolicy: { maximumRetryAttempts: fleet.router.retryAttempts, maximumEventAgeInSeconds: fleet.router.maxEventAgeSeconds },
+      deadLetterConfig: { arn: asyncDlq.arn },
+    });
+    this.topics.topics.critical.allowPublishFrom("events.amazonaws.com", [rejections.arn]);
+    asyncDlq.allowSendFrom("events.amazonaws.com", [rejections.arn]);
 
     const specs = cellAlarmSpecs({
       names,

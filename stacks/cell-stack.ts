@@ -95,6 +95,14 @@ export class CellStack extends TerraformStack {
       dlqRetentionDays: fleet.queues.dlqRetentionDays,
     });
 
+    this.store.reportRejectionsTo({
+      ruleName: names.rejectionReportsRule,
+      roleName: names.rejectionReportsRole,
+      busArn: names.busArn(cell.region, account),
+      account: account.account,
+      ruleArn: names.rejectionReportsRuleArn(storeRegion, account),
+    });
+
     const fleetWide = fleetNames(fleet.project);
     this.router.forwardToHub({
       cellId: cell.id,
@@ -192,6 +200,7 @@ export class CellStack extends TerraformStack {
       store: this.store,
       api: this.api,
       asyncDeadLetterQueue,
+      busName: this.router.busName,
       code: {
         detector: new FunctionCode(this, "stuck-invoice-detector-code", props.bundles["stuck-invoice-detector"]),
         canary: new FunctionCode(this, "pipeline-canary-code", props.bundles["pipeline-canary"]),

@@ -1,4 +1,7 @@
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
@@ -10,6 +13,14 @@ import { TimestreamwriteTable } from "@cdktf/provider-aws/lib/timestreamwrite-ta
 import { Construct } from "constructs";
 import type { CellKey } from "./cell-key";
 import { PolicyDocument, denyInsecureTransport, type Grantee } from "./policy-document";
+import { ServiceRole } from "./service-role";
+
+/** EventBridge's view of "the magnetic store wrote a rejection report into this bucket". */
+export const rejectionReportPattern = (bucket: string) => ({
+  source: ["aws.s3"],
+  "detail-type": ["Object Created"],
+  detail: { bucket: { name: [bucket] } },
+});
 
 export interface InvoiceStoreProps {
   readonly databaseName: string;
@@ -114,6 +125,49 @@ export class InvoiceStore extends Construct {
         },
       },
     });
+  }
+
+  /**
+   * Sends every rejection report the magnetic store writes to the cell's bus (from the store's
+   * region), where the cell routes it to an alert: a rejected record is an event that never
+   * reached the store, and someone must know.
+   */
+  reportRejectionsTo(options: {
+    readonly ruleName: string;
+    readonly roleName: string;
+    readonly busArn: string;
+    readonly account: string;
+    readonly ruleArn: string;
+  }): void {
+    const region = this.props.region;
+    new S3BucketNotification(this, "rejected-records-notification", { region, bucket: this.rejectedRecords.id, eventbridge: true });
+    const rule = new CloudwatchEventRule(this, "rejection-reports", {
+      region,
+      name: options.ruleName,
+      description: "Timestream magnetic-store rejection reports, to the cell's bus",
+      eventPattern: JSON.stringify(rejectionReportPattern(this.props.rejectedRecordsBucketName)),
+    });
+    const role = new ServiceRole(this, "rejection-reports-role", {
+      roleName: options.roleName,
+      service: "events.amazonaws.com",
+      description: "Carries rejection reports to the cell's bus",
+      trustConditions: [
+        { test: "StringEquals", variable: "aws:SourceAccount", values: [options.account] },
+        { test: "ArnEquals", variable: "aws:SourceArn", values: [options.ruleArn] },
+      ],
+    });
+    role.addToPolicy({ actions: ["events:PutEvents"], resources: [options.busArn] });
+    new CloudwatchEventTarget(this, "rejection-reports-target", {
+      region,
+      rule: rule.name,
+      arn: options.busArn,
+      roleArn: role.arn,
+      retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86_400 },
+    });
+  }
+
+  get rejectedRecordsBucketName(): string {
+    return this.props.rejectedRecordsBucketName;
   }
 
   /** Environment a consumer's sink reads to find the store. */

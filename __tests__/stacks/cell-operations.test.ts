@@ -173,6 +173,14 @@ describe(`cell ${CELL} operations`, () => {
       expect(byName(cell, "aws_sns_topic", `${CELL}-${severity}`).block["kms_master_key_id"]).toBe(keyArn);
     });
 
+    const rejectionRuleArn = () => {
+      // The one on the cell bus (its twin in the store's region sits on the default bus).
+      const [id] = entriesOf(cell, "aws_cloudwatch_event_rule").find(
+        ([, rule]) => rule["name"] === `${CELL}-store-rejections` && rule["event_bus_name"] === `${CELL}-invoices`,
+      )!;
+      return ref("aws_cloudwatch_event_rule", id, "arn");
+    };
+
     it.each(SEVERITIES)("lets the %s topic take TLS publishes from the cell's own alarms only", (severity) => {
       const arn = topicArn(cell, severity);
       const [policy] = entriesOf(cell, "aws_sns_topic_policy").filter(([, p]) => p["arn"] === arn);
@@ -192,6 +200,18 @@ describe(`cell ${CELL} operations`, () => {
             principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
             condition: [{ test: "ArnLike", variable: "aws:SourceArn", values: [alarmsOfTheCell] }],
           },
+          // Only the critical topic also takes the store's rejection reports, from that one rule.
+          ...(severity === "critical"
+            ? [
+                {
+                  effect: "Allow" as const,
+                  actions: ["sns:Publish"],
+                  resources: [arn],
+                  principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
+                  condition: [{ test: "ArnEquals", variable: "aws:SourceArn", values: [rejectionRuleArn()] }],
+                },
+              ]
+            : []),
         ]),
       );
     });

@@ -91,7 +91,10 @@ describe(`cell ${CELL} (default fleet)`, () => {
     });
 
     it("has exactly one rule per stage plus the forwarding rule to the archive hub, all on the cell bus", () => {
-      const rules = entriesOf(cell, "aws_cloudwatch_event_rule").map(([, rule]) => rule);
+      // The store's rejection reports have rules of their own (see "rejection reports").
+      const rules = entriesOf(cell, "aws_cloudwatch_event_rule")
+        .map(([, rule]) => rule)
+        .filter((rule) => rule["name"] !== `${CELL}-store-rejections`);
       const bus = byName(cell, "aws_cloudwatch_event_bus", `${CELL}-invoices`);
       expect(rules.map((rule) => rule["name"]).sort()).toEqual([...STAGES.map((stage) => `${CELL}-${stage}`), `${CELL}-forward-to-hub`].sort());
       for (const rule of rules) expect(rule["event_bus_name"]).toBe(ref("aws_cloudwatch_event_bus", bus.id, "name"));
@@ -124,7 +127,10 @@ describe(`cell ${CELL} (default fleet)`, () => {
     });
 
     it("retries every rule target and dead-letters what it cannot deliver to the router DLQ", () => {
-      const targets = entriesOf(cell, "aws_cloudwatch_event_target");
+      const routed = entriesOf(cell, "aws_cloudwatch_event_rule")
+        .filter(([, rule]) => rule["name"] !== `${CELL}-store-rejections`)
+        .map(([id]) => ref("aws_cloudwatch_event_rule", id, "name"));
+      const targets = entriesOf(cell, "aws_cloudwatch_event_target").filter(([, target]) => routed.includes(target["rule"] as string));
       expect(targets).toHaveLength(STAGES.length + 1); // + the forwarding rule's
       const routerDlq = byName(cell, "aws_sqs_queue", `${CELL}-router-dlq`);
       expect(routerDlq.block["fifo_queue"]).toBeUndefined();
@@ -135,6 +141,31 @@ describe(`cell ${CELL} (default fleet)`, () => {
         });
         expect(target["dead_letter_config"], id).toEqual({ arn: arnOf("aws_sqs_queue", routerDlq.id) });
       }
+    });
+  });
+
+  describe("rejection reports of the invoice store", () => {
+    it("turns on EventBridge notifications of the rejected-records bucket", () => {
+      const bucket = byName(cell, "aws_s3_bucket", `${CELL}-\${data.aws_caller_identity.account.account_id}-ts-rejects`, "bucket");
+      const notification = Object.values(resourcesOf(cell, "aws_s3_bucket_notification"))[0]!;
+      expect(notification).toMatchObject({ eventbridge: true, bucket: ref("aws_s3_bucket", bucket.id, "id") });
+    });
+
+    it("carries each report from the store's region to the cell bus, and from there to the critical topic", () => {
+      const rules = entriesOf(cell, "aws_cloudwatch_event_rule").filter(([, rule]) => rule["name"] === `${CELL}-store-rejections`);
+      expect(rules).toHaveLength(2);
+      const pattern = JSON.parse(rules[0]![1]["event_pattern"] as string);
+      expect(pattern).toEqual({
+        source: ["aws.s3"],
+        "detail-type": ["Object Created"],
+        detail: { bucket: { name: [`${CELL}-\${data.aws_caller_identity.account.account_id}-ts-rejects`] } },
+      });
+      const targets = Object.values(resourcesOf(cell, "aws_cloudwatch_event_target")).filter((target) =>
+        rules.some(([id]) => target["rule"] === ref("aws_cloudwatch_event_rule", id, "name")),
+      );
+      expect(targets.map((target) => String(target["arn"])).sort()).toEqual(
+        [`arn:\${data.aws_partition.partition.partition}:events:${REGION}:\${data.aws_caller_identity.account.account_id}:event-bus/${CELL}-invoices`, expect.stringContaining("aws_sns_topic.")].sort(),
+      );
     });
   });
 
