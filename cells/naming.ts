@@ -183,6 +183,10 @@ export const fleetNames = (project: string) => ({
   apiGatewayCloudWatchRole: `${project}-apigateway-cloudwatch`,
   fleetDashboard: `${project}-fleet`,
   globalKeyAlias: `alias/${project}-global`,
+  globalAlertTopic: (severity: string) => `${project}-global-${severity}`,
+  globalAlertsDlq: `${project}-global-alerts-dlq`,
+  /** Alarm names of the global stack start with this, as a cell's start with the cell id. */
+  globalAlarm: (what: string) => `${project}-global-${what}`,
   /** Multi-region key of the API key secrets; its replicas carry the same alias in every cell region. */
   secretsKeyAlias: `alias/${project}-secrets`,
   /** The archive hub: every cell's live events, archived for DR replays. */

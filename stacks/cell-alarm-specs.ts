@@ -214,24 +214,7 @@ export function cellAlarmSpecs(input: CellAlarmInput): AlarmSpec[] {
     specs.push(...consumerAlarms(stage.name, consumerDims, stage.consumer, t), ...storeAlarms(stage.name, emf));
   }
 
-  for (const { label, queue: dlq } of deadLetterQueues(names, input.stages)) {
-    specs.push({
-      what: `${label}-messages`,
-      severity: "critical",
-      description: `${dlq} received a message: something could not be delivered or processed and waits for a human. Inspect it, fix the cause, then npm run redrive.`,
-      metrics: {
-        visible: metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: dlq }, "Maximum"),
-        // A DLQ drained between two samples still shows the message it was sent.
-        sent: metric("AWS/SQS", "NumberOfMessagesSent", { QueueName: dlq }, "Sum"),
-      },
-      expression: "MAX([visible, sent])",
-      threshold: 1,
-      comparison: "GreaterThanOrEqualToThreshold",
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      treatMissingData: "notBreaching",
-    });
-  }
+  for (const { label, queue } of deadLetterQueues(names, input.stages)) specs.push(deadLetterAlarmSpec(label, queue));
 
   const detectorPeriod = input.stuckInvoices.scheduleMinutes * MINUTE;
   for (const stage of input.stages.filter((candidate) => !candidate.terminal)) {
@@ -432,4 +415,24 @@ function storeAlarms(stage: string, dims: Record<string, string>): AlarmSpec[] {
       treatMissingData: "notBreaching",
     },
   ];
+}
+
+/** A dead-letter queue's alarm: its first message pages. */
+export function deadLetterAlarmSpec(label: string, queue: string): AlarmSpec {
+  return {
+    what: `${label}-messages`,
+    severity: "critical",
+    description: `${queue} received a message: something could not be delivered or processed and waits for a human. Inspect it, fix the cause, then npm run redrive.`,
+    metrics: {
+      visible: metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: queue }, "Maximum"),
+      // A DLQ drained between two samples still shows the message it was sent.
+      sent: metric("AWS/SQS", "NumberOfMessagesSent", { QueueName: queue }, "Sum"),
+    },
+    expression: "MAX([visible, sent])",
+    threshold: 1,
+    comparison: "GreaterThanOrEqualToThreshold",
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    treatMissingData: "notBreaching",
+  };
 }

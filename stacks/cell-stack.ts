@@ -9,6 +9,7 @@ import { cellNames, fleetNames, sharedHostname, stateKey, subscriberEndpoint, te
 import { sharedEntryCells, tenantsOf } from "../cells/routing";
 import { ApiClients } from "./api-clients";
 import { CellKey } from "./cell-key";
+import { CELL_REQUIRED_TAGS, applyPolicyAspects } from "./aspects";
 import { CellOperations } from "./cell-operations";
 import { EncryptedQueue } from "./encrypted-queue";
 import { EventRouter } from "./event-router";
@@ -213,6 +214,7 @@ export class CellStack extends TerraformStack {
     });
     new TerraformOutput(this, "stage_url", { value: this.api.url, description: "the stage's execute-api URL" });
     new TerraformOutput(this, "event_bus_arn", { value: this.router.bus.arn });
+    applyPolicyAspects(this, { requiredTags: CELL_REQUIRED_TAGS });
   }
 }
 

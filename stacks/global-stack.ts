@@ -4,7 +4,11 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { FleetConfig } from "../cells/fleet-schema";
-import { STACK_IDS, cellNames, fleetNames, replayNamePrefix, type AccountRef } from "../cells/naming";
+import { STACK_IDS, cellNames, fleetNames, replayNamePrefix, subscriberEndpoint, type AccountRef } from "../cells/naming";
+import { AlertTopics } from "./alert-topics";
+import { deadLetterAlarmSpec } from "./cell-alarm-specs";
+import { CellAlarms } from "./cell-alarms";
+import { GLOBAL_REQUIRED_TAGS, applyPolicyAspects } from "./aspects";
 import { ArchiveHub } from "./archive-hub";
 import { CellKey } from "./cell-key";
 import { ApiGatewayAccountSettings } from "./api-gateway-account";
@@ -59,7 +63,7 @@ export class GlobalStack extends TerraformStack {
       alias: names.globalKeyAlias,
       region: fleet.global.region,
       account,
-      description: `${fleet.project} global stack: archive hub dead letters`,
+      description: `${fleet.project} global stack: archive hub and alert dead letters`,
     });
     this.hub = new ArchiveHub(this, "archive-hub", {
       busName: names.hubBus,
@@ -80,6 +84,26 @@ export class GlobalStack extends TerraformStack {
       maxEventAgeSeconds: fleet.router.maxEventAgeSeconds,
     });
 
+    // The global stack's own dead letters page like a cell's.
+    const topics = new AlertTopics(this, "alerts", {
+      topicName: (severity) => names.globalAlertTopic(severity),
+      deadLetterQueueName: names.globalAlertsDlq,
+      alarmArnPattern: `arn:${account.partition}:cloudwatch:${fleet.global.region}:${account.account}:alarm:${names.globalAlarm("*")}`,
+      subscriptions: {
+        critical: fleet.operations.alerting.critical.map((s) => ({ ...s, endpoint: subscriberEndpoint(s.endpoint, { id: "global", region: fleet.global.region }) })),
+        warning: fleet.operations.alerting.warning.map((s) => ({ ...s, endpoint: subscriberEndpoint(s.endpoint, { id: "global", region: fleet.global.region }) })),
+        info: fleet.operations.alerting.info.map((s) => ({ ...s, endpoint: subscriberEndpoint(s.endpoint, { id: "global", region: fleet.global.region }) })),
+      },
+      key,
+      dlqRetentionDays: fleet.queues.dlqRetentionDays,
+    });
+    new CellAlarms(this, "alarms", {
+      specs: [deadLetterAlarmSpec("hub-dlq", names.hubDlq), deadLetterAlarmSpec("alerts-dlq", names.globalAlertsDlq)],
+      alarmName: (what) => names.globalAlarm(what),
+      topics,
+      escalateAfterMinutes: fleet.operations.escalateAfterMinutes,
+    });
+
     new Dashboard(this, "fleet-dashboard", {
       name: names.fleetDashboard,
       body: fleetDashboardBody({
@@ -97,5 +121,6 @@ export class GlobalStack extends TerraformStack {
         account,
       });
     }
+    applyPolicyAspects(this, { requiredTags: GLOBAL_REQUIRED_TAGS });
   }
 }

@@ -5,6 +5,7 @@ import type { FleetConfig } from "../cells/fleet-schema";
 import { ROUTER_STACK_ID, cellNames, sharedHostname, tenantHostname } from "../cells/naming";
 import { sharedEntryCells } from "../cells/routing";
 import { configureBackend } from "./cell-stack";
+import { GLOBAL_REQUIRED_TAGS, applyPolicyAspects } from "./aspects";
 import { CellRouter } from "./cell-router";
 
 /**
@@ -37,5 +38,6 @@ export class RouterStack extends TerraformStack {
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([tenant, cellId]) => ({ tenant, cellId, hostname: tenantHostname(tenant, domain) })),
     });
+    applyPolicyAspects(this, { requiredTags: GLOBAL_REQUIRED_TAGS });
   }
 }

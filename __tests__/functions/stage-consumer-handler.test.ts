@@ -165,6 +165,22 @@ describe("stage consumer, standard delivery", () => {
     expect(output.metrics()).toMatchObject({ RecordsSuperseded: 1, RecordsRejected: 0, RecordsWritten: 0 });
   });
 
+  it("acknowledges a client's retry of an accepted event: same sequence stored, only requestId and receivedAt differ", async () => {
+    timestream.on(WriteRecordsCommand).rejects(
+      new RejectedRecordsException({
+        message: "One or more records have been rejected.",
+        $metadata: {},
+        // sequence 4 is Version 5: the same version, stored with the first request's metadata.
+        RejectedRecords: [{ RecordIndex: 0, Reason: "version conflict", ExistingVersion: 5 }],
+      }),
+    );
+
+    const response = await consumer("standard")(sqsEvent(standardRecords([numberedInvoiceEvent(0, { sequence: 4 })])));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(output.metrics()).toMatchObject({ DuplicateEvents: 1, RecordsRejected: 0, RecordsWritten: 0 });
+  });
+
   it("fails every message of a throttled WriteRecords call and none of another call", async () => {
     timestream.on(WriteRecordsCommand).callsFake((input: WriteRecordsCommandInput) => {
       if (firstInvoiceOf(input) === "INV-000100") throw throttled();

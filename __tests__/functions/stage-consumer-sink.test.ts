@@ -91,14 +91,21 @@ describe("TimestreamSink", () => {
     await expect(newSink().write(numberedInvoiceEvent(1, { sequence: 2 }))).resolves.toBe("superseded");
   });
 
-  it("rejects a write whose version conflicts with an equal stored version", async () => {
-    const event = numberedInvoiceEvent(1, { sequence: 2 });
+  it("resolves a write as a duplicate when the same version is stored with other ingest metadata (a client's retry)", async () => {
+    // sequence 2 is Version 3; the retry carries a new requestId and receivedAt.
     timestream.on(WriteRecordsCommand).rejects(rejected([{ RecordIndex: 0, Reason: "different measure values", ExistingVersion: 3 }]));
+
+    await expect(newSink().write(numberedInvoiceEvent(1, { sequence: 2 }))).resolves.toBe("duplicate");
+  });
+
+  it("rejects a write whose stored version is lower yet refused (nothing to reconcile it with)", async () => {
+    const event = numberedInvoiceEvent(1, { sequence: 2 });
+    timestream.on(WriteRecordsCommand).rejects(rejected([{ RecordIndex: 0, Reason: "unexpected", ExistingVersion: 1 }]));
 
     const error = await newSink().write(event).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(RecordRejectedError);
-    expect(error).toMatchObject({ existingVersion: 3 });
+    expect(error).toMatchObject({ existingVersion: 1 });
   });
 
   it("rejects every record of a throttled call as a throttled write failure", async () => {

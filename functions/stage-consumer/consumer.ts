@@ -19,7 +19,13 @@ export const ConsumerMetric = {
   RecordsWritten: "RecordsWritten",
   /** Late events whose record the store already holds in a newer version (acknowledged). */
   RecordsSuperseded: "RecordsSuperseded",
-  /** Records the store refused one by one (e.g. outside retention, version conflict). */
+  /**
+   * Events whose record is stored already at the same version with other ingest metadata (a
+   * client retrying an accepted request). A producer that changed business values without
+   * raising the sequence shows up here too: the first write stands.
+   */
+  DuplicateEvents: "DuplicateEvents",
+  /** Records the store refused one by one (e.g. outside retention). */
   RecordsRejected: "RecordsRejected",
   /** Records whose write failed as a whole (throttling, access, outage). */
   WriteFailures: "WriteFailures",
@@ -94,6 +100,9 @@ export function createHandler({ sink, config, logger, metrics }: StageConsumerDe
       if (outcome === "superseded") {
         tally.add("RecordsSuperseded");
         logger.info("A newer version of this invoice record is already stored", keys);
+      } else if (outcome === "duplicate") {
+        tally.add("DuplicateEvents");
+        logger.warn("This invoice event is already stored at the same sequence; the first write stands", keys);
       } else {
         tally.add("RecordsWritten");
         logger.debug("Invoice record stored", keys);
@@ -151,6 +160,7 @@ class Tally {
   readonly counts: Record<ConsumerMetricName, number> = {
     RecordsWritten: 0,
     RecordsSuperseded: 0,
+    DuplicateEvents: 0,
     RecordsRejected: 0,
     WriteFailures: 0,
     WriteThrottles: 0,

@@ -20,7 +20,12 @@ export interface InvoiceSink {
   write(event: InvoiceEventBridgeEvent): Promise<WriteOutcome>;
 }
 
-export type WriteOutcome = "stored" | "superseded";
+/**
+ * `superseded`: a higher version is stored (a late event). `duplicate`: this version is stored
+ * already with other ingest metadata (a client's retry of an accepted request, a second ingest of
+ * the same business event): the business event is in the store, so nothing is lost.
+ */
+export type WriteOutcome = "stored" | "superseded" | "duplicate";
 
 /** The store refused this one record (e.g. outside the retention window, version conflict). */
 export class RecordRejectedError extends Error {
@@ -145,6 +150,7 @@ export class TimestreamSink implements InvoiceSink {
         const entry = rejected.get(index);
         if (entry === undefined) write.resolve("stored");
         else if (isSupersededBy(write.record, entry.ExistingVersion)) write.resolve("superseded");
+        else if (isSameVersion(write.record, entry.ExistingVersion)) write.resolve("duplicate");
         else write.reject(new RecordRejectedError(entry.Reason ?? "no reason given", entry.ExistingVersion));
       });
       return;
@@ -167,4 +173,12 @@ export class TimestreamSink implements InvoiceSink {
  */
 function isSupersededBy(record: _Record, existingVersion: number | undefined): boolean {
   return existingVersion !== undefined && record.Version !== undefined && existingVersion > record.Version;
+}
+
+/**
+ * The same record at the same version is stored with different measure values: only the ingest
+ * metadata (requestId, receivedAt) can differ for one (invoice, stage, eventTime, sequence).
+ */
+function isSameVersion(record: _Record, existingVersion: number | undefined): boolean {
+  return existingVersion !== undefined && record.Version !== undefined && existingVersion === record.Version;
 }
