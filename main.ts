@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { App } from "cdktf";
+import { capacityWarnings } from "./cells/capacity";
 import { buildFleet } from "./cells/factory";
 import { loadFleet } from "./cells/load-fleet";
 import { bundleFunctions } from "./functions/bundle";
@@ -13,6 +14,8 @@ const partial = `${outdir}.partial-${process.pid}`;
 
 try {
   const fleet = loadFleet(configFile);
+  // Capacity problems warn (npm run capacity explains them); they do not stop a synth.
+  for (const warning of capacityWarnings(fleet)) console.warn(`warning: ${warning}`);
   assertReplaceable(outdir);
   // Synthesize beside the output, then swap: a failure leaves the previous output untouched,
   // and a success leaves no stale stack of a removed cell.

@@ -46,7 +46,7 @@ export interface CostEstimate {
 }
 
 /** The ingest firewall's rules per cell (`stacks/ingest-firewall.ts`: rate, body size, two AWS managed groups). */
-const WAF_RULES_PER_CELL = 4;
+const WAF_RULES_PER_CELL = 5;
 const KB_PER_GB = 1024 * 1024;
 /** SQS receives and deletes in batches of up to 10 (the pipe, or Lambda's pollers). */
 const SQS_BATCH = 10;
