@@ -325,6 +325,26 @@ export const FleetSchema = z
     capacity: CapacitySchema.default({ utilisationCeilingPercent: 80, stageShares: {}, quotaOverrides: {} }),
     api: ApiSchema,
     operations: OperationsSchema.default(OperationsSchema.parse({})),
+    compliance: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe("most organisations run CloudTrail and AWS Config centrally"),
+        trailRetentionDays: z.int().min(90).max(3650).default(365).describe("how long CloudTrail logs are kept"),
+      })
+      .default({ enabled: false, trailRetentionDays: 365 })
+      .describe("optional: a multi-region CloudTrail trail and AWS Config rules mirroring our policy (global stack)"),
+    analytics: z
+      .strictObject({
+        quicksight: z
+          .strictObject({
+            enabled: z.boolean().default(false).describe("needs a QuickSight subscription"),
+            region: region.optional().describe("the QuickSight account's region; default global.region"),
+            viewers: z.array(z.string().min(1)).default([]).describe("QuickSight user/group ARNs that may view the dashboards"),
+            authors: z.array(z.string().min(1)).default([]).describe("QuickSight user/group ARNs that may edit datasets and dashboards"),
+          })
+          .default({ enabled: false, viewers: [], authors: [] }),
+      })
+      .default({ quicksight: { enabled: false, viewers: [], authors: [] } })
+      .describe("optional: QuickSight dashboards over every cell's Timestream table (global stack)"),
     logRetentionDays: z
       .number()
       .refine((days) => LOG_RETENTION_DAYS.includes(days), {

@@ -57,7 +57,7 @@ describe("cost estimate", () => {
 
   it("charges the fixed costs per deployed cell: a web ACL with its rules, a KMS key", () => {
     expect(configured!.fixed.map((l) => [l.service, l.perMonth])).toEqual([
-      ["AWS WAF", 4 * (5 + 4 * 1)],
+      ["AWS WAF", 4 * (5 + 5 * 1)], // a web ACL and its five rules per cell
       ["KMS", 4],
     ]);
     expect(configured!.perMonth).toBeCloseTo(configured!.perMillionEvents * (estimate.eventsPerMonth / 1e6) + 40, 6);
