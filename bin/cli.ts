@@ -1,4 +1,5 @@
 import { userInfo } from "node:os";
+import { createInterface } from "node:readline";
 import path from "node:path";
 import type { CellConfig, FleetConfig, StageConfig } from "../cells/fleet-schema";
 import { loadFleet } from "../cells/load-fleet";
@@ -61,4 +62,52 @@ export function runCli(main: () => Promise<number>): void {
       process.exitCode = error instanceof CliError ? error.exitCode : 1;
     },
   );
+}
+
+/** `45s`, `12m 5s`, `3h 4m`, `2d 3h`. */
+export function formatAge(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`;
+}
+
+/** Asks on the terminal; Ctrl-C at the prompt answers no. */
+export function askOnTerminal(question: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    rl.on("SIGINT", () => {
+      rl.close();
+      resolve(false);
+    });
+    rl.question(question, (answer) => {
+      rl.close();
+      resolve(/^y(es)?$/i.test(answer.trim()));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `work` with a signal that the first Ctrl-C aborts (the tool then cancels what it started
+ * and waits); a second Ctrl-C exits at once with 130.
+ */
+export async function withInterruptCancel<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (!controller.signal.aborted) {
+      process.stderr.write(`interrupted: cancelling the ${what} (Ctrl-C again to stop waiting; the ${what} may still be cancelling)\n`);
+      controller.abort();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on("SIGINT", onInterrupt);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off("SIGINT", onInterrupt);
+  }
 }

@@ -27,7 +27,6 @@
  *
  * One audit line (JSON, stderr) per run.
  */
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import {
@@ -41,7 +40,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { CellConfig, FleetConfig, StageConfig } from "../cells/fleet-schema";
 import { cellNames } from "../cells/naming";
-import { CliError, auditLine, findCell, findStage, loadCliFleet, runCli } from "./cli";
+import { CliError, askOnTerminal, auditLine, findCell, findStage, formatAge, loadCliFleet, runCli, sleep, withInterruptCancel } from "./cli";
 
 /** SQS's ceiling for MaxNumberOfMessagesPerSecond. */
 export const MAX_RATE = 500;
@@ -515,32 +514,9 @@ function progressText(task: ListMessageMoveTasksResultEntry, planned: number): s
   return `moved ${moved} / ${toMove} (${percent(task, planned)}%)`;
 }
 
-/** `45s`, `12m 5s`, `3h 4m`, `2d 3h`. */
-export function formatAge(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`;
-}
 
 function formatTimestamp(epochMs: number | undefined): string {
   return epochMs === undefined ? "at an unknown time" : new Date(epochMs).toISOString();
-}
-
-/** Asks on the terminal; Ctrl-C at the prompt answers no. */
-function askOnTerminal(question: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    rl.on("SIGINT", () => {
-      rl.close();
-      resolve(false);
-    });
-    rl.question(question, (answer) => {
-      rl.close();
-      resolve(/^y(es)?$/i.test(answer.trim()));
-    });
-  });
 }
 
 if (require.main === module) {
@@ -550,27 +526,15 @@ if (require.main === module) {
       process.stdout.write(`${USAGE}\n`);
       return EXIT.done;
     }
-    const controller = new AbortController();
-    const onInterrupt = () => {
-      if (!controller.signal.aborted) {
-        process.stderr.write("interrupted: cancelling the move task (Ctrl-C again to stop waiting; the task may still be cancelling)\n");
-        controller.abort();
-      } else {
-        process.exit(130);
-      }
-    };
-    process.on("SIGINT", onInterrupt);
-    try {
-      return await redrive(options, {
+    return withInterruptCancel("move task", (signal) =>
+      redrive(options, {
         sqs: (region) => new SQSClient({ region }),
         cloudwatch: (region) => new CloudWatchClient({ region }),
         out: (line) => process.stdout.write(`${line}\n`),
         confirm: process.stdin.isTTY ? askOnTerminal : undefined,
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-        signal: controller.signal,
-      });
-    } finally {
-      process.off("SIGINT", onInterrupt);
-    }
+        sleep,
+        signal,
+      }),
+    );
   });
 }

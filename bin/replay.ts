@@ -34,7 +34,6 @@
  *
  * One audit line (JSON, stderr) per run.
  */
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import {
   CancelReplayCommand,
@@ -52,8 +51,7 @@ import {
 } from "@aws-sdk/client-eventbridge";
 import type { CellConfig, FleetConfig } from "../cells/fleet-schema";
 import { type AccountRef, cellNames, fleetNames, replayName } from "../cells/naming";
-import { CliError, auditLine, findCell, loadCliFleet, runCli } from "./cli";
-import { formatAge } from "./redrive";
+import { CliError, askOnTerminal, auditLine, findCell, formatAge, loadCliFleet, runCli, sleep, withInterruptCancel } from "./cli";
 
 export const EXIT = { done: 0, failed: 1, refused: 2, noCapacity: 4, cancelled: 5 } as const;
 
@@ -737,21 +735,6 @@ function iso(date: Date): string {
   return date.toISOString().replace(/\.000Z$/, "Z");
 }
 
-/** Asks on the terminal; Ctrl-C at the prompt answers no. */
-function askOnTerminal(question: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    rl.on("SIGINT", () => {
-      rl.close();
-      resolve(false);
-    });
-    rl.question(question, (answer) => {
-      rl.close();
-      resolve(/^y(es)?$/i.test(answer.trim()));
-    });
-  });
-}
-
 if (require.main === module) {
   runCli(async () => {
     const options = parseReplayArgs(process.argv.slice(2));
@@ -759,27 +742,15 @@ if (require.main === module) {
       process.stdout.write(`${USAGE}\n`);
       return EXIT.done;
     }
-    const controller = new AbortController();
-    const onInterrupt = () => {
-      if (!controller.signal.aborted) {
-        process.stderr.write("interrupted: cancelling the replay (Ctrl-C again to stop waiting; the replay may still be cancelling)\n");
-        controller.abort();
-      } else {
-        process.exit(130);
-      }
-    };
-    process.on("SIGINT", onInterrupt);
-    try {
-      return await replay(options, {
+    return withInterruptCancel("replay", (signal) =>
+      replay(options, {
         eventbridge: (region) => new EventBridgeClient({ region }),
         out: (line) => process.stdout.write(`${line}\n`),
         confirm: process.stdin.isTTY ? askOnTerminal : undefined,
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        sleep,
         now: Date.now,
-        signal: controller.signal,
-      });
-    } finally {
-      process.off("SIGINT", onInterrupt);
-    }
+        signal,
+      }),
+    );
   });
 }
