@@ -210,6 +210,28 @@ export const sharedHostname = (domain: string) => `api.${domain}`;
 export const tenantHostname = (tenant: string, domain: string) => `${tenant}.${domain}`;
 export const ROUTER_STACK_ID = "router";
 
+/**
+ * Names of the optional compliance module's resources (global stack).
+ */
+export const complianceNames = (project: string) => ({
+  trail: `${project}-trail`,
+  trailArn: (region: string, { partition, account }: AccountRef) =>
+    `arn:${partition}:cloudtrail:${region}:${account}:trail/${project}-trail`,
+  trailKeyAlias: `alias/${project}-trail`,
+  /** S3 bucket names are global: the account id makes these unique (at most 24 + 43 characters). */
+  trailBucket: (account: string) => `${project}-${account}-trail`,
+  trailAccessLogBucket: (account: string) => `${project}-${account}-trail-access-logs`,
+  trailLogGroup: `/aws/cloudtrail/${project}`,
+  trailLogsRole: `${project}-trail-to-logs`,
+  /** CloudTrail's log-file delivery notifications, for a SIEM to subscribe to. */
+  trailTopic: `${project}-trail-deliveries`,
+  configRole: `${project}-config`,
+  /** One recorder and one delivery channel per region (AWS allows one of each). */
+  configRecorder: `${project}`,
+  configDeliveryChannel: `${project}`,
+  configRule: (rule: string) => `${project}-${rule}`,
+});
+
 /** Replays for a DR drill are named for the cell they go to; the hub's replay rule matches the prefix. */
 export const replayNamePrefix = (cell: string) => `dr-${cell}-`;
 

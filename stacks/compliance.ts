@@ -19,33 +19,11 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { Construct } from "constructs";
-import type { AccountRef } from "../cells/naming";
 import type { CellKey } from "./cell-key";
 import { PolicyDocument, denyInsecureTransport, iamPolicyJson, type PolicyStatement } from "./policy-document";
 import { ServiceRole } from "./service-role";
+import { complianceNames, type AccountRef } from "../cells/naming";
 
-/**
- * Names of the compliance module's resources.
- * TODO(naming): move into `fleetNames(project)` in `cells/naming.ts` (one source of names).
- */
-export const complianceNames = (project: string) => ({
-  trail: `${project}-trail`,
-  trailArn: (region: string, { partition, account }: AccountRef) =>
-    `arn:${partition}:cloudtrail:${region}:${account}:trail/${project}-trail`,
-  trailKeyAlias: `alias/${project}-trail`,
-  /** S3 bucket names are global: the account id makes these unique (at most 24 + 43 characters). */
-  trailBucket: (account: string) => `${project}-${account}-trail`,
-  trailAccessLogBucket: (account: string) => `${project}-${account}-trail-access-logs`,
-  trailLogGroup: `/aws/cloudtrail/${project}`,
-  trailLogsRole: `${project}-trail-to-logs`,
-  /** CloudTrail's log-file delivery notifications, for a SIEM to subscribe to. */
-  trailTopic: `${project}-trail-deliveries`,
-  configRole: `${project}-config`,
-  /** One recorder and one delivery channel per region (AWS allows one of each). */
-  configRecorder: `${project}`,
-  configDeliveryChannel: `${project}`,
-  configRule: (rule: string) => `${project}-${rule}`,
-});
 
 /** Where each writer puts its objects in the trail bucket. */
 const TRAIL_PREFIX = "cloudtrail";

@@ -11,6 +11,7 @@ import { CellAlarms } from "./cell-alarms";
 import { GLOBAL_REQUIRED_TAGS, applyPolicyAspects } from "./aspects";
 import { ArchiveHub } from "./archive-hub";
 import { CellKey } from "./cell-key";
+import { Compliance } from "./compliance";
 import { ApiGatewayAccountSettings } from "./api-gateway-account";
 import { ApiKeySecrets } from "./api-key-secrets";
 import { Dashboard, fleetDashboardBody } from "./dashboards";
@@ -119,6 +120,16 @@ export class GlobalStack extends TerraformStack {
         roleName: names.apiGatewayCloudWatchRole,
         regions: cellRegions,
         account,
+      });
+    }
+    if (fleet.compliance.enabled) {
+      new Compliance(this, "compliance", {
+        project: fleet.project,
+        account,
+        controlRegion: fleet.global.region,
+        cellRegions,
+        trailRetentionDays: fleet.compliance.trailRetentionDays,
+        notificationKey: key,
       });
     }
     applyPolicyAspects(this, { requiredTags: GLOBAL_REQUIRED_TAGS });

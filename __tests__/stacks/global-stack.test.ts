@@ -84,3 +84,13 @@ describe("the global stack", () => {
     });
   });
 });
+
+describe("the optional compliance module in the global stack", () => {
+  it("is absent by default and, when switched on, adds one multi-region trail and a Config recorder per region in use", () => {
+    expect(resourcesOf(synthStack(buildTestFleet(fleet()).global).parsed, "aws_cloudtrail")).toEqual({});
+    const on = synthStack(buildTestFleet(fleet({ compliance: { enabled: true, trailRetentionDays: 365 } })).global).parsed;
+    expect(Object.values(resourcesOf(on, "aws_cloudtrail"))).toEqual([expect.objectContaining({ is_multi_region_trail: true })]);
+    const recorders = Object.values(resourcesOf(on, "aws_config_configuration_recorder")).map((r) => r["region"] ?? "us-east-1");
+    expect(recorders.sort()).toEqual(["us-east-1", "us-east-2", "us-west-1", "us-west-2"]);
+  });
+});

@@ -23,6 +23,8 @@ export const STAR_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
 export const ALLOWED_MANAGED_POLICIES: Readonly<Record<string, string>> = {
   "service-role/AmazonAPIGatewayPushToCloudWatchLogs":
     "API Gateway's account-wide logging role: API Gateway creates the execution log groups of every API and stage itself, and AWS documents this policy for the role.",
+  "service-role/AWS_ConfigRole":
+    "AWS Config's recorder role (optional compliance module): read access to every resource type Config records, which AWS maintains as it adds types; AWS documents this policy for the role.",
 };
 
 /** How a policy is used, which decides what it may contain. */
