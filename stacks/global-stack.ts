@@ -11,6 +11,7 @@ import { CellAlarms } from "./cell-alarms";
 import { GLOBAL_REQUIRED_TAGS, applyPolicyAspects } from "./aspects";
 import { ArchiveHub } from "./archive-hub";
 import { CellKey } from "./cell-key";
+import { addInvoiceAnalytics } from "./analytics/invoice-analytics";
 import { Compliance } from "./compliance";
 import { ApiGatewayAccountSettings } from "./api-gateway-account";
 import { ApiKeySecrets } from "./api-key-secrets";
@@ -122,6 +123,7 @@ export class GlobalStack extends TerraformStack {
         account,
       });
     }
+    addInvoiceAnalytics(this, fleet, account);
     if (fleet.compliance.enabled) {
       new Compliance(this, "compliance", {
         project: fleet.project,

@@ -94,3 +94,18 @@ describe("the optional compliance module in the global stack", () => {
     expect(recorders.sort()).toEqual(["us-east-1", "us-east-2", "us-west-1", "us-west-2"]);
   });
 });
+
+describe("the optional QuickSight module in the global stack", () => {
+  it("is absent by default and, when switched on, adds dashboards for the configured principals", () => {
+    expect(resourcesOf(synthStack(buildTestFleet(fleet()).global).parsed, "aws_quicksight_dashboard")).toEqual({});
+    const viewer = "arn:aws:quicksight:us-east-1:111122223333:group/default/invoice-viewers";
+    const on = synthStack(
+      buildTestFleet(fleet({ analytics: { quicksight: { enabled: true, region: "us-east-1", viewers: [viewer], authors: [] } } })).global,
+    ).parsed;
+    const dashboards = Object.values(resourcesOf(on, "aws_quicksight_dashboard"));
+    expect(dashboards.length).toBeGreaterThan(0);
+    for (const dashboard of dashboards) {
+      expect((dashboard["permissions"] as { principal: string }[]).map((p) => p.principal)).toEqual([viewer]);
+    }
+  });
+});

@@ -1,7 +1,6 @@
+import { type AccountRef, analyticsNames, cellNames, fleetNames, QUICKSIGHT_SERVICE_ROLE, STACK_IDS } from "../../cells/naming";
 import { Construct } from "constructs";
 import type { FleetConfig } from "../../cells/fleet-schema";
-import { STACK_IDS, cellNames, fleetNames, type AccountRef } from "../../cells/naming";
-import { QUICKSIGHT_SERVICE_ROLE, analyticsNames } from "./analytics-names";
 import type { AnalyticsWindows, Audience, AudienceContext, AudienceDashboard } from "./audience";
 import { executiveDashboard } from "./executive-dashboard";
 import { financeDashboard } from "./finance-dashboard";
