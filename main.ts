@@ -6,6 +6,10 @@ import { buildFleet } from "./cells/factory";
 import { loadFleet } from "./cells/load-fleet";
 import { bundleFunctions } from "./functions/bundle";
 
+// cdktf records a stack trace for every token it creates; source-mapping each of them (tsx turns
+// source maps on) costs a sixth of a synth. Our errors are printed without stacks anyway.
+process.setSourceMapsEnabled(false);
+
 // fleet.json -> zod parse -> FleetConfig -> factory -> stacks -> constructs -> cdktf.out.
 // CELLFLEET_CONFIG points at another fleet file (a staging fleet, tests).
 const configFile = process.env.CELLFLEET_CONFIG ?? path.join(__dirname, "cells", "fleet.json");
