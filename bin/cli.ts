@@ -111,3 +111,60 @@ export async function withInterruptCancel<T>(what: string, work: (signal: AbortS
     process.off("SIGINT", onInterrupt);
   }
 }
+
+/** Sleeps, waking early when the signal aborts (once aborted, sleeps normally while cancelling). */
+export async function pauseUnlessAborted(sleepFor: (ms: number) => Promise<void>, ms: number, signal?: AbortSignal): Promise<void> {
+  if (!signal || signal.aborted) return sleepFor(ms);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    await Promise.race([sleepFor(ms), aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort!);
+  }
+}
+
+/**
+ * Polls a long-running AWS task (a move task, a replay) until it reaches a final state,
+ * reporting progress when it changes; when the signal aborts, asks once to cancel it and keeps
+ * polling until its final state says how it ended.
+ */
+export async function followUntilFinal<T>(options: {
+  readonly poll: () => Promise<T | undefined>;
+  readonly isFinal: (status: T) => boolean;
+  /** Progress is reported when this changes. */
+  readonly progressKey: (status: T) => string;
+  readonly onProgress: (status: T) => void;
+  readonly cancel: () => Promise<unknown>;
+  readonly onCancelling: () => void;
+  readonly onCancelRefused: (error: Error) => void;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly intervalMs: number;
+  readonly signal?: AbortSignal;
+}): Promise<T> {
+  let cancelRequested = false;
+  let lastKey = "";
+  for (;;) {
+    if (options.signal?.aborted && !cancelRequested) {
+      cancelRequested = true;
+      options.onCancelling();
+      try {
+        await options.cancel();
+      } catch (error) {
+        // It may have ended meanwhile (then it cannot be cancelled); its final state tells.
+        options.onCancelRefused(error as Error);
+      }
+    }
+    const current = await options.poll();
+    if (current !== undefined) {
+      if (options.isFinal(current)) return current;
+      const key = options.progressKey(current);
+      if (key !== lastKey) options.onProgress(current);
+      lastKey = key;
+    }
+    await pauseUnlessAborted(options.sleep, options.intervalMs, options.signal);
+  }
+}

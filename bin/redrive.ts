@@ -40,7 +40,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { CellConfig, FleetConfig, StageConfig } from "../cells/fleet-schema";
 import { cellNames } from "../cells/naming";
-import { CliError, askOnTerminal, auditLine, findCell, findStage, formatAge, loadCliFleet, runCli, sleep, withInterruptCancel } from "./cli";
+import { CliError, askOnTerminal, auditLine, findCell, findStage, followUntilFinal, formatAge, loadCliFleet, runCli, sleep, withInterruptCancel } from "./cli";
 
 /** SQS's ceiling for MaxNumberOfMessagesPerSecond. */
 export const MAX_RATE = 500;
@@ -335,35 +335,26 @@ async function run(options: RedriveOptions, deps: RedriveDeps, audit: Record<str
 }
 
 /** Polls the task until it ends; on abort, cancels it and waits for CANCELLED. */
-async function follow(
+function follow(
   sqs: SQSClient,
   deps: RedriveDeps,
   task: { taskHandle: string; sourceArn: string; earlierTasks: ListMessageMoveTasksResultEntry[]; plan: Plan; report: Reporter },
 ): Promise<ListMessageMoveTasksResultEntry> {
-  const interval = deps.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-  let cancelRequested = false;
-  let lastLine = "";
-  for (;;) {
-    if (deps.signal?.aborted && !cancelRequested) {
-      cancelRequested = true;
-      task.report.cancelling(task.taskHandle);
-      try {
-        await sqs.send(new CancelMessageMoveTaskCommand({ TaskHandle: task.taskHandle }));
-      } catch (error) {
-        // It may have ended meanwhile (then it is no longer RUNNING); its final status tells.
-        task.report.note(`cancel request not accepted (${(error as Error).message}); waiting for the task's final status`);
-      }
-    }
-    const { Results = [] } = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: task.sourceArn, MaxResults: 10 }));
-    const current = ourTask(Results, task.taskHandle, task.earlierTasks);
-    if (current) {
-      if (current.Status === "COMPLETED" || current.Status === "FAILED" || current.Status === "CANCELLED") return current;
-      const line = `${current.Status}: ${progressText(current, task.plan.messages)}`;
-      if (line !== lastLine) task.report.progress(current, task.plan.messages);
-      lastLine = line;
-    }
-    await pause(deps, interval);
-  }
+  return followUntilFinal({
+    poll: async () => {
+      const { Results = [] } = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: task.sourceArn, MaxResults: 10 }));
+      return ourTask(Results, task.taskHandle, task.earlierTasks);
+    },
+    isFinal: (current) => current.Status === "COMPLETED" || current.Status === "FAILED" || current.Status === "CANCELLED",
+    progressKey: (current) => `${current.Status}: ${progressText(current, task.plan.messages)}`,
+    onProgress: (current) => task.report.progress(current, task.plan.messages),
+    cancel: () => sqs.send(new CancelMessageMoveTaskCommand({ TaskHandle: task.taskHandle })),
+    onCancelling: () => task.report.cancelling(task.taskHandle),
+    onCancelRefused: (error) => task.report.note(`cancel request not accepted (${error.message}); waiting for the task's final status`),
+    sleep: deps.sleep,
+    intervalMs: deps.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+    signal: deps.signal,
+  });
 }
 
 /**
@@ -381,22 +372,6 @@ function ourTask(
   return results
     .filter((entry) => !earlier.has(entry.StartedTimestamp) && (!entry.TaskHandle || entry.TaskHandle === taskHandle))
     .sort((a, b) => (b.StartedTimestamp ?? 0) - (a.StartedTimestamp ?? 0))[0];
-}
-
-/** Sleeps, waking early when the signal aborts (once aborted, sleeps normally while cancelling). */
-async function pause(deps: RedriveDeps, ms: number): Promise<void> {
-  const signal = deps.signal;
-  if (!signal || signal.aborted) return deps.sleep(ms);
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<void>((resolve) => {
-    onAbort = resolve;
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    await Promise.race([deps.sleep(ms), aborted]);
-  } finally {
-    signal.removeEventListener("abort", onAbort!);
-  }
 }
 
 async function resolveQueue(sqs: SQSClient, name: string, cell: CellConfig): Promise<QueueRef & { visible: number; inFlight: number }> {

@@ -51,7 +51,7 @@ import {
 } from "@aws-sdk/client-eventbridge";
 import type { CellConfig, FleetConfig } from "../cells/fleet-schema";
 import { type AccountRef, cellNames, fleetNames, replayName } from "../cells/naming";
-import { CliError, askOnTerminal, auditLine, findCell, formatAge, loadCliFleet, runCli, sleep, withInterruptCancel } from "./cli";
+import { CliError, askOnTerminal, auditLine, findCell, followUntilFinal, formatAge, loadCliFleet, runCli, sleep, withInterruptCancel } from "./cli";
 
 export const EXIT = { done: 0, failed: 1, refused: 2, noCapacity: 4, cancelled: 5 } as const;
 
@@ -618,49 +618,24 @@ function describeInFlight(entry: Replay): string {
 }
 
 /** Polls the replay until it ends; on abort, cancels it and waits for CANCELLED. */
-async function follow(
+function follow(
   eventbridge: EventBridgeClient,
   deps: ReplayDeps,
   replay: { name: string; window: ReplayWindow; report: Reporter },
 ): Promise<DescribeReplayResponse> {
-  const interval = deps.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-  let cancelRequested = false;
-  let lastLine = "";
-  for (;;) {
-    if (deps.signal?.aborted && !cancelRequested) {
-      cancelRequested = true;
-      replay.report.cancelling(replay.name);
-      try {
-        await eventbridge.send(new CancelReplayCommand({ ReplayName: replay.name }));
-      } catch (error) {
-        // It may have ended meanwhile (then it cannot be cancelled); its final state tells.
-        replay.report.note(`cancel request not accepted (${(error as Error).message}); waiting for the replay's final state`);
-      }
-    }
-    const current = await eventbridge.send(new DescribeReplayCommand({ ReplayName: replay.name }));
-    if (FINAL_STATES.has(current.State)) return current;
-    const share = replayedShare(replay.window, current.EventLastReplayedTime);
-    const line = `${current.State}:${Math.floor(share * 100)}`;
-    if (line !== lastLine) replay.report.progress(current, share);
-    lastLine = line;
-    await pause(deps, interval);
-  }
-}
-
-/** Sleeps, waking early when the signal aborts (once aborted, sleeps normally while cancelling). */
-async function pause(deps: ReplayDeps, ms: number): Promise<void> {
-  const signal = deps.signal;
-  if (!signal || signal.aborted) return deps.sleep(ms);
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<void>((resolve) => {
-    onAbort = resolve;
-    signal.addEventListener("abort", onAbort, { once: true });
+  const share = (current: DescribeReplayResponse) => replayedShare(replay.window, current.EventLastReplayedTime);
+  return followUntilFinal({
+    poll: () => eventbridge.send(new DescribeReplayCommand({ ReplayName: replay.name })),
+    isFinal: (current) => FINAL_STATES.has(current.State),
+    progressKey: (current) => `${current.State}:${Math.floor(share(current) * 100)}`,
+    onProgress: (current) => replay.report.progress(current, share(current)),
+    cancel: () => eventbridge.send(new CancelReplayCommand({ ReplayName: replay.name })),
+    onCancelling: () => replay.report.cancelling(replay.name),
+    onCancelRefused: (error) => replay.report.note(`cancel request not accepted (${error.message}); waiting for the replay's final state`),
+    sleep: deps.sleep,
+    intervalMs: deps.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+    signal: deps.signal,
   });
-  try {
-    await Promise.race([deps.sleep(ms), aborted]);
-  } finally {
-    signal.removeEventListener("abort", onAbort!);
-  }
 }
 
 interface Reporter {
