@@ -1,11 +1,8 @@
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { CellConfig, FleetConfig } from "../cells/fleet-schema";
 import { ingestThrottle } from "../cells/cell-load";
-import { cellNames, fleetNames, sharedHostname, stateKey, subscriberEndpoint, tenantHostname, type AccountRef } from "../cells/naming";
+import { cellNames, fleetNames, sharedHostname, subscriberEndpoint, tenantHostname } from "../cells/naming";
 import { sharedEntryCells, tenantsOf } from "../cells/routing";
 import { ApiClients } from "./api-clients";
 import { CellKey } from "./cell-key";
@@ -20,6 +17,7 @@ import { IngestApi } from "./ingest-api";
 import { IngestFirewall } from "./ingest-firewall";
 import { InvoiceStore } from "./invoice-store";
 import { invoiceRequestModelSchema } from "./request-model";
+import { stackFoundation } from "./stack-foundation";
 import { StagePipeline } from "./stage-pipeline";
 
 export interface CellStackProps {
@@ -47,16 +45,12 @@ export class CellStack extends TerraformStack {
     const names = cellNames(cell.id);
     super(scope, names.stackId);
 
-    new AwsProvider(this, "aws", {
+    const account = stackFoundation(this, {
+      fleet,
+      stackId: names.stackId,
       region: cell.region,
-      defaultTags: [{ tags: { project: fleet.project, cell: cell.id, region: cell.region } }],
+      tags: { project: fleet.project, cell: cell.id, region: cell.region },
     });
-    configureBackend(this, fleet, names.stackId);
-
-    const account: AccountRef = {
-      partition: new DataAwsPartition(this, "partition").partition,
-      account: new DataAwsCallerIdentity(this, "account").accountId,
-    };
 
     this.key = new CellKey(this, "key", {
       alias: names.keyAlias,
@@ -216,16 +210,4 @@ export class CellStack extends TerraformStack {
     new TerraformOutput(this, "event_bus_arn", { value: this.router.bus.arn });
     applyPolicyAspects(this, { requiredTags: CELL_REQUIRED_TAGS });
   }
-}
-
-/** S3 backend with a key per stack and S3-native locking (Terraform >= 1.10). */
-export function configureBackend(stack: TerraformStack, fleet: FleetConfig, stackId: string): void {
-  new S3Backend(stack, {
-    bucket: fleet.stateBackend.bucket,
-    region: fleet.stateBackend.region,
-    key: stateKey(fleet.stateBackend.keyPrefix, stackId),
-    encrypt: true,
-  });
-  // cdktf 0.21's S3Backend has no useLockfile prop; the override synthesizes it.
-  stack.addOverride("terraform.backend.s3.use_lockfile", true);
 }

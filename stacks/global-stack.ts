@@ -1,10 +1,7 @@
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { FleetConfig } from "../cells/fleet-schema";
-import { STACK_IDS, cellNames, fleetNames, replayNamePrefix, subscriberEndpoint, type AccountRef } from "../cells/naming";
+import { STACK_IDS, cellNames, fleetNames, replayNamePrefix, subscriberEndpoint } from "../cells/naming";
 import { AlertTopics } from "./alert-topics";
 import { deadLetterAlarmSpec } from "./cell-alarm-specs";
 import { CellAlarms } from "./cell-alarms";
@@ -16,7 +13,7 @@ import { Compliance } from "./compliance";
 import { ApiGatewayAccountSettings } from "./api-gateway-account";
 import { ApiKeySecrets } from "./api-key-secrets";
 import { Dashboard, fleetDashboardBody } from "./dashboards";
-import { configureBackend } from "./cell-stack";
+import { stackFoundation } from "./stack-foundation";
 
 export interface GlobalStackProps {
   readonly fleet: FleetConfig;
@@ -34,16 +31,12 @@ export class GlobalStack extends TerraformStack {
   constructor(scope: Construct, props: GlobalStackProps) {
     super(scope, STACK_IDS.global);
     const { fleet } = props;
-    new AwsProvider(this, "aws", {
+    const account = stackFoundation(this, {
+      fleet,
+      stackId: STACK_IDS.global,
       region: fleet.global.region,
-      defaultTags: [{ tags: { project: fleet.project, stack: STACK_IDS.global, region: fleet.global.region } }],
+      tags: { project: fleet.project, stack: STACK_IDS.global, region: fleet.global.region },
     });
-    configureBackend(this, fleet, STACK_IDS.global);
-
-    const account: AccountRef = {
-      partition: new DataAwsPartition(this, "partition").partition,
-      account: new DataAwsCallerIdentity(this, "account").accountId,
-    };
     const names = fleetNames(fleet.project);
     const cellRegions = fleet.cells.map((cell) => cell.region);
 

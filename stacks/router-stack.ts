@@ -1,10 +1,9 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { FleetConfig } from "../cells/fleet-schema";
 import { ROUTER_STACK_ID, cellNames, sharedHostname, tenantHostname } from "../cells/naming";
 import { sharedEntryCells } from "../cells/routing";
-import { configureBackend } from "./cell-stack";
+import { stackFoundation } from "./stack-foundation";
 import { GLOBAL_REQUIRED_TAGS, applyPolicyAspects } from "./aspects";
 import { CellRouter } from "./cell-router";
 
@@ -19,11 +18,12 @@ export class RouterStack extends TerraformStack {
   constructor(scope: Construct, props: { readonly fleet: FleetConfig }) {
     super(scope, ROUTER_STACK_ID);
     const { fleet } = props;
-    new AwsProvider(this, "aws", {
+    stackFoundation(this, {
+      fleet,
+      stackId: ROUTER_STACK_ID,
       region: fleet.global.region,
-      defaultTags: [{ tags: { project: fleet.project, stack: ROUTER_STACK_ID, region: fleet.global.region } }],
+      tags: { project: fleet.project, stack: ROUTER_STACK_ID, region: fleet.global.region },
     });
-    configureBackend(this, fleet, ROUTER_STACK_ID);
     const domain = fleet.api.domain.name;
     this.router = new CellRouter(this, "router", {
       hostedZoneId: fleet.api.domain.hostedZoneId,

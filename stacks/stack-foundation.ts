@@ -1,0 +1,36 @@
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { S3Backend, type TerraformStack } from "cdktf";
+import type { FleetConfig } from "../cells/fleet-schema";
+import { stateKey, type AccountRef } from "../cells/naming";
+
+/**
+ * What every stack of the fleet starts with: its AWS provider (region, default tags), an S3
+ * backend with a state key of its own and S3-native locking, and the account it deploys into.
+ */
+export function stackFoundation(
+  stack: TerraformStack,
+  options: {
+    readonly fleet: FleetConfig;
+    readonly stackId: string;
+    readonly region: string;
+    /** Default tags on every resource (the policy aspects require them). */
+    readonly tags: Readonly<Record<string, string>>;
+  },
+): AccountRef {
+  const { fleet } = options;
+  new AwsProvider(stack, "aws", { region: options.region, defaultTags: [{ tags: { ...options.tags } }] });
+  new S3Backend(stack, {
+    bucket: fleet.stateBackend.bucket,
+    region: fleet.stateBackend.region,
+    key: stateKey(fleet.stateBackend.keyPrefix, options.stackId),
+    encrypt: true,
+  });
+  // cdktf 0.21's S3Backend has no useLockfile prop; the override synthesizes it (Terraform >= 1.10).
+  stack.addOverride("terraform.backend.s3.use_lockfile", true);
+  return {
+    partition: new DataAwsPartition(stack, "partition").partition,
+    account: new DataAwsCallerIdentity(stack, "account").accountId,
+  };
+}
