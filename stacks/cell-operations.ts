@@ -14,6 +14,7 @@ import type { IngestApi } from "./ingest-api";
 import { rejectionReportPattern, type InvoiceStore } from "./invoice-store";
 import { ScheduledFunction } from "./scheduled-function";
 import { ServiceRole } from "./service-role";
+import { SCHEDULED_FUNCTION_CONCURRENCY } from "./settings";
 
 export interface CellOperationsProps {
   readonly fleet: FleetConfig;
@@ -96,7 +97,7 @@ export class CellOperations extends Construct {
       deadLetterQueue: asyncDlq,
       key,
       logRetentionDays: fleet.logRetentionDays,
-      reservedConcurrency: 1,
+      reservedConcurrency: SCHEDULED_FUNCTION_CONCURRENCY,
       asyncDeadLetterQueue: asyncDlq,
     });
     store.grantQuery(this.detector.lambda.role);
@@ -128,7 +129,7 @@ export class CellOperations extends Construct {
         deadLetterQueue: asyncDlq,
         key,
         logRetentionDays: fleet.logRetentionDays,
-        reservedConcurrency: 1,
+        reservedConcurrency: SCHEDULED_FUNCTION_CONCURRENCY,
         asyncDeadLetterQueue: asyncDlq,
       });
       store.grantQuery(this.canary.lambda.role);

@@ -13,8 +13,6 @@ import type { ServiceRole } from "./service-role";
 /** Powertools service name of the consumers: the `service` dimension of their metrics. */
 export const CONSUMER_SERVICE = "stage-consumer";
 
-/** SQS visibility must outlast every retry of a batch: AWS asks for 6x the function timeout. */
-export const VISIBILITY_TIMEOUT_FACTOR = 6;
 
 export interface StageConsumerProps {
   readonly cellId: string;

@@ -10,7 +10,8 @@ import type { EventRouter } from "./event-router";
 import type { FunctionCode } from "./function-code";
 import type { InvoiceStore } from "./invoice-store";
 import { ServiceRole } from "./service-role";
-import { StageConsumer, VISIBILITY_TIMEOUT_FACTOR } from "./stage-consumer";
+import { PIPE_SOURCE_BATCH, VISIBILITY_TIMEOUT_FACTOR } from "./settings";
+import { StageConsumer } from "./stage-consumer";
 
 /**
  * Where the pipe puts each event on the FIFO queue. Pipes parse a JSON SQS body, so the
@@ -138,7 +139,7 @@ export class StagePipeline extends Construct {
       roleArn: role.arn,
       source: this.stageQueue.arn,
       target: this.consumerQueue.arn,
-      sourceParameters: { sqsQueueParameters: { batchSize: 10, maximumBatchingWindowInSeconds: 0 } },
+      sourceParameters: { sqsQueueParameters: { ...PIPE_SOURCE_BATCH } },
       targetParameters: {
         inputTemplate: PIPE_INPUT_TEMPLATE,
         sqsQueueParameters: { messageGroupId: FIFO_MESSAGE_GROUP_PATH, messageDeduplicationId: FIFO_DEDUPLICATION_PATH },

@@ -1,3 +1,4 @@
+import { PIPE_SOURCE_BATCH, SCHEDULED_FUNCTION_CONCURRENCY } from "../../stacks/settings";
 import type { FleetConfig } from "../fleet-schema";
 
 /**
@@ -12,13 +13,10 @@ export const PLANNING_MODEL = {
     /** ... plus this per record in the batch. */
     perRecordSeconds: 0.02,
   },
-  /**
-   * The pipe in fifo mode, as `stacks/stage-pipeline.ts` configures it: batches of 10 from the
-   * stage queue, no batching window (a test keeps the two in step).
-   */
+  /** The pipe in fifo mode, as `stacks/stage-pipeline.ts` configures it. */
   pipe: {
-    batchSize: 10,
-    batchingWindowSeconds: 0,
+    batchSize: PIPE_SOURCE_BATCH.batchSize,
+    batchingWindowSeconds: PIPE_SOURCE_BATCH.maximumBatchingWindowInSeconds,
     /** One pipe execution: receive a batch, send each message to the FIFO queue. */
     perBatchSeconds: 0.1,
     /** Poll, transform and send: the typical time an event spends in the pipe. */
@@ -57,7 +55,7 @@ export const PLANNING_MODEL = {
    * the stuck-invoice detector and the canary, as `stacks/cell-operations.ts` sets them (a test
    * keeps the two in step).
    */
-  reservedConcurrency: { detector: 1, canary: 1 },
+  reservedConcurrency: { detector: SCHEDULED_FUNCTION_CONCURRENCY, canary: SCHEDULED_FUNCTION_CONCURRENCY },
   /** Lambda keeps this much of a region's concurrency unreserved: at most the quota less this can be reserved. */
   unreservedConcurrencyMinimum: 100,
 } as const;

@@ -1,11 +1,10 @@
 import type { FleetConfig, StageConfig } from "../fleet-schema";
 import { PLANNING_MODEL, consumerSeconds } from "./model";
 
-/**
- * SQS visibility timeout = this × the consumer's timeout, as `stacks/stage-consumer.ts` sets it
- * (not imported: that would load cdktf into the CLI; a test keeps the two equal).
- */
-export const VISIBILITY_TIMEOUT_FACTOR = 6;
+import { VISIBILITY_TIMEOUT_FACTOR } from "../../stacks/settings";
+
+export { VISIBILITY_TIMEOUT_FACTOR };
+
 
 /** How one stage's consumer runs at a given arrival rate (events/s into one cell's stage). */
 export interface ConsumerLoad {
