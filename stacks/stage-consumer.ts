@@ -7,11 +7,10 @@ import type { StageNames } from "../cells/naming";
 import type { CellKey } from "./cell-key";
 import type { EncryptedQueue } from "./encrypted-queue";
 import type { FunctionCode } from "./function-code";
+import { SERVICES } from "./cell-alarm-specs";
 import { CellFunction } from "./cell-function";
 import type { ServiceRole } from "./service-role";
 
-/** Powertools service name of the consumers: the `service` dimension of their metrics. */
-export const CONSUMER_SERVICE = "stage-consumer";
 
 
 export interface StageConsumerProps {
@@ -58,7 +57,7 @@ export class StageConsumer extends Construct {
       logGroupName: names.consumerLogGroup,
       description: `Writes ${names.stage} invoice events to the invoice store (${delivery} delivery)`,
       code: props.code,
-      serviceName: CONSUMER_SERVICE,
+      serviceName: SERVICES.consumer,
       environment: { STAGE: names.stage, CELL_ID: props.cellId, DELIVERY_MODE: delivery, ...props.storeEnvironment },
       memoryMb: settings.memoryMb,
       timeoutSeconds: settings.timeoutSeconds,
