@@ -16,13 +16,10 @@ import { TimestreamWriteClient } from "@aws-sdk/client-timestream-write";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
 import type { DeliveryMode } from "../functions/stage-consumer/config";
 import { createHandler, type StageConsumerHandler } from "../functions/stage-consumer/consumer";
-import { StageQueueRecordSchema, type InvoiceEventBridgeEvent } from "../functions/stage-consumer/event";
+import { StageQueueRecordSchema } from "../functions/stage-consumer/event";
 import { TimestreamSink, type InvoiceSink } from "../functions/stage-consumer/sink";
+import { CELL, REGION, STAGE, numberedInvoiceEvent, sqsRecord } from "../__tests__/support/invoice-records";
 
-const CELL = "use1-a";
-const STAGE = "reconciliation";
-const REGION = "us-east-1";
-const ACCOUNT = "123456789012";
 /** Distinct batches cycled through, so every batch is not the same 10 invoices. */
 const DISTINCT_BATCHES = 16;
 
@@ -57,66 +54,17 @@ export interface ConsumerBenchResult {
   cases: ConsumerCaseResult[];
 }
 
-// ---- realistic events, as the stage-consumer test fixtures build them ----------------------
+// ---- the events the stage-consumer specs use (one source of realistic records) ------------
 
-function invoiceEvent(n: number): InvoiceEventBridgeEvent {
-  const amount = (cents: number) => Number(`${1000 + (n % 9000)}${cents}.25`);
-  return {
-    version: "0",
-    id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
-    "detail-type": STAGE,
-    source: "cellfleet.ingest",
-    account: ACCOUNT,
-    time: "2025-01-31T09:15:31Z",
-    region: REGION,
-    resources: [],
-    detail: {
-      invoiceId: `INV-2025-${String(n).padStart(6, "0")}`,
-      payeeCode: `PAYEE-${n % 97}`,
-      legalEntityId: "LE-DE-01",
-      invoiceDate: "2025-01-31",
-      invoiceDueDate: "2025-03-02",
-      invoiceAmount: amount(1),
-      currency: "EUR",
-      ppv: amount(2),
-      pqv: amount(3),
-      matchedAmount: amount(4),
-      authorizedAmount: amount(5),
-      status: "matched",
-      eventTime: "2025-01-31T10:15:30.250+01:00",
-      sequence: 3,
-      meta: { cell: CELL, stage: STAGE, receivedAt: 1738314931000, requestId: `c0ffee00-1111-4222-8333-${String(n).padStart(12, "0")}` },
-    },
-  };
-}
-
-function sqsRecord(n: number, fifo: boolean): SQSRecord {
-  const event = invoiceEvent(n);
+function record(n: number, fifo: boolean): SQSRecord {
+  const event = numberedInvoiceEvent(n);
   const messageId = `059f36b4-87a3-44ab-83d2-${String(n).padStart(12, "0")}`;
-  return {
-    messageId,
-    receiptHandle: `AQEB${messageId.replaceAll("-", "")}==`,
-    body: JSON.stringify(event),
-    attributes: {
-      ApproximateReceiveCount: "1",
-      SentTimestamp: "1738314931500",
-      SenderId: "AROAEXAMPLE:pipe-session",
-      ApproximateFirstReceiveTimestamp: "1738314931600",
-      ...(fifo
-        ? { MessageGroupId: event.detail.invoiceId, MessageDeduplicationId: event.id, SequenceNumber: `1889${String(n).padStart(16, "0")}` }
-        : {}),
-    },
-    messageAttributes: {},
-    md5OfBody: "e4e68fb7bd0e697a0ae8f1bb342846b3",
-    eventSource: "aws:sqs",
-    eventSourceARN: `arn:aws:sqs:${REGION}:${ACCOUNT}:${CELL}-${STAGE}${fifo ? ".fifo" : ""}`,
-    awsRegion: REGION,
-  };
+  return sqsRecord(event, { messageId, ...(fifo ? { messageGroupId: event.detail.invoiceId } : {}) });
 }
 
 function batches(mode: DeliveryMode, size: number): SQSEvent[] {
   return Array.from({ length: DISTINCT_BATCHES }, (_, b) => ({
-    Records: Array.from({ length: size }, (_, i) => sqsRecord(b * size + i, mode === "fifo")),
+    Records: Array.from({ length: size }, (_, i) => record(b * size + i, mode === "fifo")),
   }));
 }
 
