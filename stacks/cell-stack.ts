@@ -1,4 +1,4 @@
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { CellConfig, FleetConfig } from "../cells/fleet-schema";
 import { ingestThrottle } from "../cells/cell-load";
@@ -17,7 +17,7 @@ import { IngestApi } from "./ingest-api";
 import { IngestFirewall } from "./ingest-firewall";
 import { InvoiceStore } from "./invoice-store";
 import { invoiceRequestModelSchema } from "./request-model";
-import { stackFoundation } from "./stack-foundation";
+import { FleetStack, stackFoundation } from "./stack-foundation";
 import { StagePipeline } from "./stage-pipeline";
 
 export interface CellStackProps {
@@ -31,7 +31,7 @@ export interface CellStackProps {
  * One self-contained cell (stack id `cell-<id>`): the whole invoice pipeline in one region,
  * with its own provider and state. It references nothing in any other stack.
  */
-export class CellStack extends TerraformStack {
+export class CellStack extends FleetStack {
   readonly key: CellKey;
   readonly router: EventRouter;
   readonly store: InvoiceStore;

@@ -1,4 +1,3 @@
-import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { FleetConfig } from "../cells/fleet-schema";
 import { STACK_IDS, cellNames, fleetNames, replayNamePrefix, subscriberEndpoint } from "../cells/naming";
@@ -13,7 +12,7 @@ import { Compliance } from "./compliance";
 import { ApiGatewayAccountSettings } from "./api-gateway-account";
 import { ApiKeySecrets } from "./api-key-secrets";
 import { Dashboard, fleetDashboardBody } from "./dashboards";
-import { stackFoundation } from "./stack-foundation";
+import { FleetStack, stackFoundation } from "./stack-foundation";
 
 export interface GlobalStackProps {
   readonly fleet: FleetConfig;
@@ -25,7 +24,7 @@ export interface GlobalStackProps {
  * the home of the Route 53 cell router, the archive hub and the replay rules. Like every stack it derives what it needs of the cells
  * from config, never from their state, so it deploys alone.
  */
-export class GlobalStack extends TerraformStack {
+export class GlobalStack extends FleetStack {
   readonly hub: ArchiveHub;
 
   constructor(scope: Construct, props: GlobalStackProps) {

@@ -1,9 +1,8 @@
-import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { FleetConfig } from "../cells/fleet-schema";
 import { ROUTER_STACK_ID, cellNames, sharedHostname, tenantHostname } from "../cells/naming";
 import { sharedEntryCells } from "../cells/routing";
-import { stackFoundation } from "./stack-foundation";
+import { FleetStack, stackFoundation } from "./stack-foundation";
 import { GLOBAL_REQUIRED_TAGS, applyPolicyAspects } from "./aspects";
 import { CellRouter } from "./cell-router";
 
@@ -12,7 +11,7 @@ import { CellRouter } from "./cell-router";
  * domains, which exist only once the cells are deployed: deploy order is global, the cells, then
  * the router. Like every stack it takes names from config, not from other stacks' state.
  */
-export class RouterStack extends TerraformStack {
+export class RouterStack extends FleetStack {
   readonly router: CellRouter;
 
   constructor(scope: Construct, props: { readonly fleet: FleetConfig }) {

@@ -1,9 +1,20 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { S3Backend, type TerraformStack } from "cdktf";
+import { S3Backend, TerraformStack } from "cdktf";
 import type { FleetConfig } from "../cells/fleet-schema";
 import { stateKey, type AccountRef } from "../cells/naming";
+import { takeRenderedTerraform } from "./aspects/stack-snapshot";
+
+/**
+ * A stack of the fleet. The policy aspects render the stack's Terraform JSON to check it; the
+ * synth right after them reuses that rendering instead of resolving every token a second time.
+ */
+export class FleetStack extends TerraformStack {
+  override toTerraform(): ReturnType<TerraformStack["toTerraform"]> {
+    return takeRenderedTerraform(this) ?? super.toTerraform();
+  }
+}
 
 /**
  * What every stack of the fleet starts with: its AWS provider (region, default tags), an S3

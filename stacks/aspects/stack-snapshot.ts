@@ -37,6 +37,20 @@ const EXACT_REFERENCE = /^\$\{((?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+)\.([a-
  * address and tied back to the constructs, so policy checks read what Terraform will get rather
  * than constructor inputs.
  */
+/**
+ * The Terraform JSON the last snapshot of a stack rendered, kept for the synth that follows the
+ * aspects (see `FleetStack.toTerraform`): aspects only annotate, so rendering it again would give
+ * the same JSON at a sixth of the synth's cost. Taken once.
+ */
+const renderedBySnapshot = new WeakMap<TerraformStack, unknown>();
+
+/** The JSON a snapshot rendered for `stack`, once; undefined when there is none to reuse. */
+export function takeRenderedTerraform(stack: TerraformStack): unknown {
+  const rendered = renderedBySnapshot.get(stack);
+  renderedBySnapshot.delete(stack);
+  return rendered;
+}
+
 export class StackSnapshot {
   readonly resources: readonly Block[];
   readonly dataSources: readonly Block[];
@@ -44,7 +58,9 @@ export class StackSnapshot {
   private readonly byAddress = new Map<string, Block>();
 
   constructor(readonly stack: TerraformStack) {
-    const tf = stack.toTerraform() as {
+    const rendered = stack.toTerraform();
+    renderedBySnapshot.set(stack, rendered);
+    const tf = rendered as {
       resource?: Record<string, Record<string, Config>>;
       data?: Record<string, Record<string, Config>>;
       provider?: Record<string, Config[]>;
