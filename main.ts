@@ -5,10 +5,14 @@ import { capacityWarnings } from "./cells/capacity";
 import { buildFleet } from "./cells/factory";
 import { loadFleet } from "./cells/load-fleet";
 import { bundleFunctions } from "./functions/bundle";
+import { setTokenCreationTraces } from "./stacks/token-traces";
 
-// cdktf records a stack trace for every token it creates; source-mapping each of them (tsx turns
-// source maps on) costs a sixth of a synth. Our errors are printed without stacks anyway.
-process.setSourceMapsEnabled(false);
+// cdktf records a stack trace for every token it creates, for an error that quotes it: a third of
+// a synth (stacks/token-traces.ts). CELLFLEET_TOKEN_TRACES=1 keeps them, with source maps (tsx
+// turns them on; mapping every trace costs another sixth) for a readable one.
+const tokenTraces = process.env.CELLFLEET_TOKEN_TRACES === "1";
+setTokenCreationTraces(tokenTraces);
+process.setSourceMapsEnabled(tokenTraces);
 
 // fleet.json -> zod parse -> FleetConfig -> factory -> stacks -> constructs -> cdktf.out.
 // CELLFLEET_CONFIG points at another fleet file (a staging fleet, tests).
