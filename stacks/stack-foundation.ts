@@ -11,6 +11,16 @@ import { takeRenderedTerraform } from "./aspects/stack-snapshot";
  * synth right after them reuses that rendering instead of resolving every token a second time.
  */
 export class FleetStack extends TerraformStack {
+  /**
+   * cdktf prepares a stack by resolving every token in it once, discarding the result, to find
+   * references to other stacks (and wire them through remote state). The fleet's stacks never
+   * reference one another (SelfContainedAspect fails the synth if one does), so that pass, a
+   * sixth of a synth, is skipped; what remains of the preparation is the backend check.
+   */
+  override prepareStack(): void {
+    this.ensureBackendExists();
+  }
+
   override toTerraform(): ReturnType<TerraformStack["toTerraform"]> {
     return takeRenderedTerraform(this) ?? super.toTerraform();
   }

@@ -4,6 +4,7 @@ import { IamAspect } from "./iam";
 import { LambdaAspect } from "./lambda";
 import { DeadLetterAspect, QueueAlarmAspect } from "./queues";
 import { RequiredTagsAspect } from "./required-tags";
+import { SelfContainedAspect } from "./self-contained";
 import { SnapshotSource } from "./stack-aspect";
 import { TlsOnlyAspect } from "./tls-only";
 
@@ -12,6 +13,7 @@ export { ALLOWED_MANAGED_POLICIES, IamAspect, STAR_RESOURCE_ACTIONS } from "./ia
 export { LambdaAspect } from "./lambda";
 export { DeadLetterAspect, QueueAlarmAspect, deadLetterQueues } from "./queues";
 export { CELL_REQUIRED_TAGS, GLOBAL_REQUIRED_TAGS, RequiredTagsAspect } from "./required-tags";
+export { SelfContainedAspect } from "./self-contained";
 export { SnapshotSource, StackAspect } from "./stack-aspect";
 export { TlsOnlyAspect } from "./tls-only";
 
@@ -31,13 +33,14 @@ export function policyAspects(options: PolicyAspectsOptions): IAspect[] {
     new LambdaAspect(snapshots),
     new IamAspect(snapshots),
     new RequiredTagsAspect(options.requiredTags, snapshots),
+    new SelfContainedAspect(snapshots),
   ];
 }
 
 /**
  * Checks the stack against the fleet's policy on every synth (encryption, TLS-only, DLQs and
- * queue alarms, observable Lambdas, least-privilege IAM, required tags); a violation fails the
- * synth with an error naming the construct path and the fix.
+ * queue alarms, observable Lambdas, least-privilege IAM, required tags, no reference to another
+ * stack); a violation fails the synth with an error naming the construct path and the fix.
  */
 export function applyPolicyAspects(stack: TerraformStack, options: PolicyAspectsOptions): void {
   for (const aspect of policyAspects(options)) Aspects.of(stack).add(aspect);

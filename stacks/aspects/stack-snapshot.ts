@@ -103,6 +103,11 @@ export class StackSnapshot {
     return block ? { block, attribute: match[2]! } : undefined;
   }
 
+  /** Whether the stack has the block at a Terraform address (`aws_sqs_queue.q`, `data.aws_iam_policy_document.d`). */
+  has(address: string): boolean {
+    return this.byAddress.has(address);
+  }
+
   /** Every reference to a block of this stack anywhere in a value (strings, lists, objects). */
   referencesIn(value: unknown): Reference[] {
     const found: Reference[] = [];
