@@ -1,3 +1,4 @@
+import { FullBatchFailureError } from "@aws-lambda-powertools/batch";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import {
@@ -259,33 +260,43 @@ describe("stage consumer, standard delivery", () => {
 });
 
 describe("stage consumer, FIFO delivery", () => {
-  it("writes the messages of a batch one at a time, in order", async () => {
+  const recordsOfCalls = () => writeCalls().map((input) => input.Records?.map((r) => [dimension(r, "invoiceId"), r.Version]));
+  const rejectedAt = (recordIndex: number) =>
+    new RejectedRecordsException({
+      message: "One or more records have been rejected.",
+      $metadata: {},
+      RejectedRecords: [{ RecordIndex: recordIndex, Reason: "The record timestamp is outside the time range of the data ingestion window." }],
+    });
+
+  it("writes every invoice's first message in one call, then their next messages, each invoice in order", async () => {
     const a1 = numberedInvoiceEvent(1, { sequence: 1 });
     const b1 = numberedInvoiceEvent(2, { sequence: 1 });
     const a2 = numberedInvoiceEvent(1, { sequence: 2 });
-    const records = [fifoRecord(a1, "a1"), fifoRecord(b1, "b1"), fifoRecord(a2, "a2")];
+    const c1 = numberedInvoiceEvent(3, { sequence: 1 });
+    const a3 = numberedInvoiceEvent(1, { sequence: 3 });
+    const records = [fifoRecord(a1, "a1"), fifoRecord(b1, "b1"), fifoRecord(a2, "a2"), fifoRecord(c1, "c1"), fifoRecord(a3, "a3")];
 
     const response = await consumer("fifo")(sqsEvent(records));
 
     expect(response.batchItemFailures).toEqual([]);
-    expect(writeCalls().map((input) => input.Records?.map((r) => [dimension(r, "invoiceId"), r.Version]))).toEqual([
-      [["INV-000001", 2]],
-      [["INV-000002", 2]],
+    // Three calls for three rounds, not five: a2 is written only after a1 was, a3 after a2.
+    expect(recordsOfCalls()).toEqual([
+      [["INV-000001", 2], ["INV-000002", 2], ["INV-000003", 2]],
       [["INV-000001", 3]],
+      [["INV-000001", 4]],
     ]);
+    expect(output.metrics()).toMatchObject({ RecordsWritten: 5, BatchItemFailures: 0 });
   });
 
-  it("fails a failed invoice's message and every later message of that invoice, while other invoices go on", async () => {
+  it("fails a rejected invoice's message and every later message of that invoice, while other invoices go on", async () => {
     const a1 = numberedInvoiceEvent(1, { sequence: 1 });
     const b1 = numberedInvoiceEvent(2, { sequence: 1 });
     const a2 = numberedInvoiceEvent(1, { sequence: 2 });
     const c1 = numberedInvoiceEvent(3, { sequence: 1 });
     const a3 = numberedInvoiceEvent(1, { sequence: 3 });
     const b2 = numberedInvoiceEvent(2, { sequence: 2 });
-    timestream.on(WriteRecordsCommand).callsFake((input: WriteRecordsCommandInput) => {
-      if (firstInvoiceOf(input) === "INV-000001") throw throttled();
-      return {};
-    });
+    // The first call holds a1, b1, c1: Timestream refuses a1 (index 0) and stores the others.
+    timestream.on(WriteRecordsCommand).rejectsOnce(rejectedAt(0)).resolves({});
     const records = [
       fifoRecord(a1, "a1"),
       fifoRecord(b1, "b1"),
@@ -297,10 +308,25 @@ describe("stage consumer, FIFO delivery", () => {
 
     const response = await consumer("fifo")(sqsEvent(records));
 
-    expect(failedIds(response)).toEqual(["a1", "a2", "a3"]);
+    expect(failedIds(response).sort()).toEqual(["a1", "a2", "a3"]);
     // a2 and a3 are never attempted: writing them after a1 failed would break the invoice's order.
-    expect(writeCalls().map(firstInvoiceOf)).toEqual(["INV-000001", "INV-000002", "INV-000003", "INV-000002"]);
-    expect(output.metrics()).toMatchObject({ RecordsWritten: 3, WriteFailures: 1, BatchItemFailures: 3 });
+    expect(recordsOfCalls()).toEqual([[["INV-000001", 2], ["INV-000002", 2], ["INV-000003", 2]], [["INV-000002", 3]]]);
+    expect(output.metrics()).toMatchObject({ RecordsWritten: 3, RecordsRejected: 1, BatchItemFailures: 3 });
+  });
+
+  it("fails the messages of a throttled call and their invoices' later messages; what was stored before stays stored", async () => {
+    const a1 = numberedInvoiceEvent(1, { sequence: 1 });
+    const b1 = numberedInvoiceEvent(2, { sequence: 1 });
+    const a2 = numberedInvoiceEvent(1, { sequence: 2 });
+    const a3 = numberedInvoiceEvent(1, { sequence: 3 });
+    // The first call (a1, b1) succeeds, the second (a2) is throttled, so a3 must not follow.
+    timestream.on(WriteRecordsCommand).resolvesOnce({}).rejects(throttled());
+
+    const response = await consumer("fifo")(sqsEvent([fifoRecord(a1, "a1"), fifoRecord(b1, "b1"), fifoRecord(a2, "a2"), fifoRecord(a3, "a3")]));
+
+    expect(failedIds(response).sort()).toEqual(["a2", "a3"]);
+    expect(recordsOfCalls()).toEqual([[["INV-000001", 2], ["INV-000002", 2]], [["INV-000001", 3]]]);
+    expect(output.metrics()).toMatchObject({ RecordsWritten: 2, WriteFailures: 1, WriteThrottles: 1, BatchItemFailures: 2 });
   });
 
   it("skips the rest of an invoice's messages after an invalid one", async () => {
@@ -311,9 +337,20 @@ describe("stage consumer, FIFO delivery", () => {
 
     const response = await consumer("fifo")(sqsEvent([invalidA1, fifoRecord(b1, "b1"), fifoRecord(a2, "a2")]));
 
-    expect(failedIds(response)).toEqual(["a1", "a2"]);
+    expect(failedIds(response).sort()).toEqual(["a1", "a2"]);
     expect(writtenInvoiceIds()).toEqual(["INV-000002"]);
     expect(output.metrics()).toMatchObject({ InvalidInvoiceEvents: 1, BatchItemFailures: 2 });
+  });
+
+  it("throws when every message fails, so that the whole batch returns to the queue in order", async () => {
+    timestream.on(WriteRecordsCommand).rejects(throttled());
+    const a1 = numberedInvoiceEvent(1, { sequence: 1 });
+    const a2 = numberedInvoiceEvent(1, { sequence: 2 });
+    const b1 = numberedInvoiceEvent(2, { sequence: 1 });
+
+    await expect(consumer("fifo")(sqsEvent([fifoRecord(a1, "a1"), fifoRecord(a2, "a2"), fifoRecord(b1, "b1")]))).rejects.toThrow(FullBatchFailureError);
+    expect(recordsOfCalls()).toEqual([[["INV-000001", 2], ["INV-000002", 2]]]);
+    expect(output.metrics()).toMatchObject({ WriteFailures: 2, BatchItemFailures: 3 });
   });
 });
 

@@ -3,7 +3,7 @@ import {
   EventType,
   FullBatchFailureError,
   processPartialResponse,
-  SqsFifoPartialProcessorAsync,
+  SqsFifoMessageGroupShortCircuitError,
 } from "@aws-lambda-powertools/batch";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
@@ -60,16 +60,16 @@ export type StageConsumerHandler = (event: SQSEvent, context?: Context) => Promi
 
 /**
  * Builds the stage consumer: each SQS message is parsed, checked for routing and handed to the
- * sink; failures are reported per message. In `fifo` mode messages are processed in order and
- * a failure also fails the later messages of the same invoice (message group) only; in
- * `standard` mode messages are processed concurrently. When every message fails the handler
- * throws (Powertools' FullBatchFailureError), so the whole batch is retried.
+ * sink; failures are reported per message. In `standard` mode messages are processed
+ * concurrently. In `fifo` mode each invoice's (message group's) messages are processed in order,
+ * the invoices side by side, and a failure also fails the later messages of the same invoice
+ * only (see {@link MessageGroups}). When every message fails the handler throws (Powertools'
+ * FullBatchFailureError), so the whole batch is retried.
  */
 export function createHandler({ sink, config, logger, metrics }: StageConsumerDeps): StageConsumerHandler {
   logger.appendPersistentKeys({ stage: config.stage, cell: config.cellId });
   metrics.setDefaultDimensions({ stage: config.stage, cell: config.cellId });
-  const fifoProcessor = new SqsFifoPartialProcessorAsync();
-  const standardProcessor = new BatchProcessor(EventType.SQS);
+  const processor = new BatchProcessor(EventType.SQS);
 
   const recordHandler = (tally: Tally) => async (record: SQSRecord): Promise<void> => {
     const messageId = record.messageId;
@@ -128,14 +128,14 @@ export function createHandler({ sink, config, logger, metrics }: StageConsumerDe
   return async (event, context) => {
     if (context !== undefined) logger.addContext(context);
     const tally = new Tally();
+    const handleRecord = recordHandler(tally);
     try {
-      const response =
-        config.deliveryMode === "fifo"
-          ? await processPartialResponse(event, recordHandler(tally), fifoProcessor, {
-              context,
-              skipGroupOnError: true,
-            })
-          : await processPartialResponse(event, recordHandler(tally), standardProcessor, { context });
+      let handler = handleRecord;
+      if (config.deliveryMode === "fifo") {
+        const groups = new MessageGroups();
+        handler = (record) => groups.run(record.attributes.MessageGroupId, () => handleRecord(record));
+      }
+      const response = await processPartialResponse(event, handler, processor, { context });
       tally.add("BatchItemFailures", response.batchItemFailures.length);
       logger.info("Batch processed", { records: event.Records.length, ...tally.counts });
       return response;
@@ -153,6 +153,31 @@ export function createHandler({ sink, config, logger, metrics }: StageConsumerDe
       metrics.publishStoredMetrics();
     }
   };
+}
+
+/**
+ * Runs a FIFO batch's message groups (invoices) side by side and each group's messages one after
+ * another. Powertools' SQS FIFO processor runs the whole batch in sequence, so a batch of ten
+ * invoices cost ten store round trips; here the first message of every invoice is stored in one
+ * WriteRecords call, then the second ones, and so on. After a failure the group's later messages
+ * fail without running, as the FIFO processor's `skipGroupOnError` does, so an invoice's events
+ * are never stored out of order, and SQS redelivers them in order. One instance per batch.
+ */
+export class MessageGroups {
+  readonly #tails = new Map<string | undefined, Promise<void>>();
+
+  /** Runs `task` once the group's previous task succeeded; fails without running it if that one failed. */
+  run(groupId: string | undefined, task: () => Promise<void>): Promise<void> {
+    const previous = this.#tails.get(groupId);
+    const next =
+      previous === undefined
+        ? task()
+        : previous.then(task, () => {
+            throw new SqsFifoMessageGroupShortCircuitError();
+          });
+    this.#tails.set(groupId, next);
+    return next;
+  }
 }
 
 /** Per-invocation counters, emitted once per batch (zeros included, so alarms see data). */

@@ -76,8 +76,10 @@ interface PendingWrite {
 /**
  * Writes invoice records to Timestream, coalescing writes: every write requested during the
  * same turn of the event loop goes out together, in WriteRecords calls of at most 100 records.
- * A BatchProcessor handles a standard batch's records concurrently, so 100 messages become one
- * call; the FIFO processor handles records one after another, so FIFO writes stay in order.
+ * A standard batch's records are handled concurrently, so 100 messages become one call; a FIFO
+ * batch's invoices are handled side by side, each invoice's messages one after another (see
+ * MessageGroups), so the first message of every invoice goes in one call, the second ones in the
+ * next, and an invoice's events are never written out of order.
  */
 export class TimestreamSink implements InvoiceSink {
   readonly #props: TimestreamSinkProps;
