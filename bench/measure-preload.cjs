@@ -2,12 +2,8 @@
 // appends one JSON line to $BENCH_MEASURE_FILE: the process's peak RSS and CPU time, and which
 // @cdktf/provider-aws modules it loaded (so the floor app can load exactly the same ones).
 // Node cannot report a child's peak RSS to its parent, hence this.
-// With BENCH_NO_SOURCE_MAPS=1 it also keeps tsx from turning source maps on (a diagnostic:
-// cdktf captures a stack trace for every token, and source-mapping those traces is costly).
 "use strict";
 const fs = require("node:fs");
-
-if (process.env.BENCH_NO_SOURCE_MAPS === "1") process.setSourceMapsEnabled = () => {};
 
 const file = process.env.BENCH_MEASURE_FILE;
 if (file) {
