@@ -256,6 +256,18 @@ describe("capacity planner: N+1", () => {
     ]);
   });
 
+  it("keeps a warning readable in a large fleet: every cell's loss is 'any one cell', a long list is cut with a count", () => {
+    const twelve = Array.from({ length: 12 }, (_, i) => ({ id: `c${i}`, region: i % 2 ? "us-east-2" : "us-east-1" }));
+
+    const concurrency = capacityWarnings(fleet({ cells: twelve, tenants: {} })).filter((warning) => warning.includes("Lambda concurrency"));
+
+    // Six cells reserve 6 x 202 executions in each region, whatever the load: over the quota in every scenario.
+    expect(concurrency).toEqual([
+      expect.stringMatching(/^capacity: at peak, region us-east-1 \(c0, c2, c4, c6, c8, c10\) would use 134\.7% .*; also after losing any one cell, after losing region us-east-2$/),
+      expect.stringMatching(/^capacity: at peak, region us-east-2 \(c1, c3, c5, c7, c9, c11\) .*; also after losing any one cell, after losing region us-east-1$/),
+    ]);
+  });
+
   it("fails when a lost region's load lands on a survivor in a small region", () => {
     const plan = planCapacity(
       fleetWith(

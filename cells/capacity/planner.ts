@@ -489,32 +489,56 @@ export interface BreachGroup {
   readonly worstWhen: string;
   /** Every scenario it happens in, baseline first. */
   readonly when: readonly string[];
+  /** The other scenarios it happens in, summarised: "at peak", "after losing any other cell", "after losing region us-east-1". */
+  readonly also: readonly string[];
 }
 
 /** The plan's breaches, one group per limit (a cell's limit, or a region's quota). */
 export function groupBreaches(plan: Pick<CapacityPlan, "scenarios">): BreachGroup[] {
-  const groups = new Map<string, { worst: Breach; worstWhen: string; when: string[] }>();
+  const groups = new Map<string, { worst: Breach; worstScenario: Scenario; scenarios: Scenario[] }>();
   for (const scenario of plan.scenarios) {
-    const when = scenario.kind === "baseline" ? "at peak" : `after losing ${scenario.kind === "lose-region" ? `region ${scenario.lost}` : `cell ${scenario.lost}`}`;
     for (const breach of scenario.breaches) {
       const key = isCellLimit(breach) ? `${breach.limitId}|${breach.cells[0]}|${breach.stage ?? ""}` : `${breach.limitId}|${breach.region}`;
       const group = groups.get(key);
-      if (!group) groups.set(key, { worst: breach, worstWhen: when, when: [when] });
+      if (!group) groups.set(key, { worst: breach, worstScenario: scenario, scenarios: [scenario] });
       else {
-        group.when.push(when);
-        if (breach.utilisationPercent > group.worst.utilisationPercent) Object.assign(group, { worst: breach, worstWhen: when });
+        group.scenarios.push(scenario);
+        if (breach.utilisationPercent > group.worst.utilisationPercent) Object.assign(group, { worst: breach, worstScenario: scenario });
       }
     }
   }
-  return [...groups.values()];
+  const total = (kind: Scenario["kind"]) => plan.scenarios.filter((scenario) => scenario.kind === kind).length;
+  return [...groups.values()].map(({ worst, worstScenario, scenarios }) => {
+    const others = scenarios.filter((scenario) => scenario !== worstScenario);
+    const lossesOf = (kind: "lose-cell" | "lose-region", noun: string) => {
+      const lost = others.filter((scenario) => scenario.kind === kind).map((scenario) => scenario.lost!);
+      const possible = total(kind) - (worstScenario.kind === kind ? 1 : 0);
+      if (lost.length === 0) return [];
+      // Lists stay readable in a fleet of a hundred cells: "any other cell", or the first few and a count.
+      if (lost.length === possible && lost.length > 1) return [`after losing any ${worstScenario.kind === kind ? "other" : "one"} ${noun}`];
+      if (lost.length > LISTED_SCENARIOS) return [`after losing ${noun} ${lost.slice(0, LISTED_SCENARIOS).join(", ")} or ${lost.length - LISTED_SCENARIOS} more`];
+      return lost.map((id) => `after losing ${noun} ${id}`);
+    };
+    return {
+      worst,
+      worstWhen: describeScenario(worstScenario),
+      when: scenarios.map(describeScenario),
+      also: [...(others.some((scenario) => scenario.kind === "baseline") ? ["at peak"] : []), ...lossesOf("lose-cell", "cell"), ...lossesOf("lose-region", "region")],
+    };
+  });
 }
+
+/** How many lost cells or regions a warning names before it counts the rest. */
+const LISTED_SCENARIOS = 5;
+
+const describeScenario = (scenario: Scenario): string =>
+  scenario.kind === "baseline" ? "at peak" : `after losing ${scenario.kind === "lose-region" ? `region ${scenario.lost}` : `cell ${scenario.lost}`}`;
 
 const isCellLimit = (breach: Breach): boolean => breach.limitId.startsWith("cell.") || breach.limitId === "sqs.fifoThroughput";
 
 /** "after losing region us-west-1, cell use1-a (us-east-1) would use 200% of API stage throttle (...), over the quota; also at peak". */
 export function describeBreachGroup(group: BreachGroup, ceilingPercent: number): string {
-  const others = group.when.filter((when) => when !== group.worstWhen);
-  return `${group.worstWhen}, ${describeBreach(group.worst, ceilingPercent)}${others.length > 0 ? `; also ${others.join(", ")}` : ""}`;
+  return `${group.worstWhen}, ${describeBreach(group.worst, ceilingPercent)}${group.also.length > 0 ? `; also ${group.also.join(", ")}` : ""}`;
 }
 
 /**
