@@ -137,7 +137,8 @@ export function createHandler({ sink, config, logger, metrics }: StageConsumerDe
       }
       const response = await processPartialResponse(event, handler, processor, { context });
       tally.add("BatchItemFailures", response.batchItemFailures.length);
-      logger.info("Batch processed", { records: event.Records.length, ...tally.counts });
+      // Debug: the batch's EMF line (below) already carries these counts, once per invocation.
+      logger.debug("Batch processed", { records: event.Records.length, ...tally.counts });
       return response;
     } catch (error) {
       if (error instanceof FullBatchFailureError) {
