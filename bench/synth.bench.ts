@@ -382,14 +382,15 @@ function main(): void {
   // ---- report ----
   if (sizes.length > 0) {
     console.log("\nsynth (median wall time; peak RSS of the app process)");
-    console.log("cells  stacks  blocks |  real s   real MB |  floor s  floor MB | ratio wall  cpu | tf.json MB real/floor");
+    console.log("cells  stacks  blocks |  real s   real MB |  floor s  floor MB | ratio wall  cpu | tf.json MB real/floor | s per tf.json MB real/floor");
     const all = synth ? [synth.defaultFleet as SizeResult, ...sizes] : sizes;
     for (const s of all) {
       console.log(
         `${(s.config === "generated" ? String(s.cells) : "fleet").padStart(5)}  ${String(s.stacks).padStart(6)}  ${String(s.blocks).padStart(6)} | ` +
           `${s.real.wallSeconds.toFixed(2).padStart(6)}  ${String(s.real.peakRssMb).padStart(8)} | ` +
           `${s.floor.wallSeconds.toFixed(2).padStart(7)}  ${String(s.floor.peakRssMb).padStart(8)} | ` +
-          `${s.ratioWall.toFixed(2).padStart(10)}  ${s.ratioCpu.toFixed(2).padStart(4)} | ${s.stackJsonMb.real} / ${s.stackJsonMb.floor}`,
+          `${s.ratioWall.toFixed(2).padStart(10)}  ${s.ratioCpu.toFixed(2).padStart(4)} | ${`${s.stackJsonMb.real} / ${s.stackJsonMb.floor}`.padEnd(20)} | ` +
+          `${(s.real.wallSeconds / s.stackJsonMb.real).toFixed(2)} / ${(s.floor.wallSeconds / s.stackJsonMb.floor).toFixed(2)}`,
       );
     }
     const per = synth!.perAddedCell as { real: ReturnType<typeof perAddedCell>; floor: ReturnType<typeof perAddedCell>; ratioOfFits: number };
