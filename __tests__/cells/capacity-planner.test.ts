@@ -257,7 +257,7 @@ describe("capacity planner: N+1", () => {
   });
 
   it("keeps a warning readable in a large fleet: every cell's loss is 'any one cell', a long list is cut with a count", () => {
-    const twelve = Array.from({ length: 12 }, (_, i) => ({ id: `c${i}`, region: i % 2 ? "us-east-2" : "us-east-1" }));
+    const twelve: CellInput[] = Array.from({ length: 12 }, (_, i) => ({ id: `c${i}`, region: i % 2 ? "us-east-2" : "us-east-1" }));
 
     const concurrency = capacityWarnings(fleet({ cells: twelve, tenants: {} })).filter((warning) => warning.includes("Lambda concurrency"));
 
