@@ -15,7 +15,7 @@ const workDir = mkdtempSync(path.join(os.tmpdir(), "cellfleet-synth-shortcuts-")
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 afterEach(() => {
   vi.restoreAllMocks();
-  setTokenCreationTraces(true);
+  setTokenCreationTraces(false); // as the test setup leaves it (__tests__/setup/synth-speed.ts)
 });
 
 /** Synthesizes the default fleet as main.ts does; returns each stack's cdk.tf.json text by stack id. */
