@@ -192,8 +192,15 @@ class Planner {
   ): Usage {
     const utilisation = limit === undefined ? undefined : (load / limit) * 100;
     const checked = utilisation !== undefined && fields.limitId !== "apigateway.burst";
+    // Built key by key: spreading `fields` (whose optional keys vary) made every usage a slow
+    // dictionary object, and the N+1 scenarios create ~90,000 of them for 100 cells (0.75 s -> 0.15 s).
     return {
-      ...fields,
+      limitId: fields.limitId,
+      name: fields.name,
+      unit: fields.unit,
+      region: fields.region,
+      ...(fields.cell === undefined ? {} : { cell: fields.cell }),
+      ...(fields.stage === undefined ? {} : { stage: fields.stage }),
       load,
       limit,
       limitSource,
