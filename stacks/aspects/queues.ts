@@ -12,7 +12,16 @@ const DEAD_LETTER_TARGET_ARN = /"deadLetterTargetArn"\s*:\s*"([^"]*)"/g;
  * (EventBridge targets, Scheduler schedules, Lambda) or an `on_failure` destination (Lambda
  * asynchronous invocations). No marker is needed: being a target is what makes a queue a DLQ.
  */
-export function deadLetterQueues(snapshot: StackSnapshot): Set<Block> {
+export function deadLetterQueues(snapshot: StackSnapshot): ReadonlySet<Block> {
+  // Two aspects ask for the same snapshot's DLQs; walking every block's attributes once is enough.
+  let found = deadLetterQueuesOf.get(snapshot);
+  if (!found) deadLetterQueuesOf.set(snapshot, (found = findDeadLetterQueues(snapshot)));
+  return found;
+}
+
+const deadLetterQueuesOf = new WeakMap<StackSnapshot, ReadonlySet<Block>>();
+
+function findDeadLetterQueues(snapshot: StackSnapshot): Set<Block> {
   const queues = snapshot.resourcesOf(SqsQueue.tfResourceType);
   const targets = snapshot.resources.flatMap((block) => deadLetterTargets(block.config, false));
   const found = new Set<Block>();
