@@ -20,6 +20,7 @@ export class SelfContainedAspect extends StackAspect {
     for (const block of [...snapshot.resources, ...snapshot.dataSources]) {
       const foreign = new Set<string>();
       for (const text of strings(block.config)) {
+        if (!text.includes("${")) continue;
         for (const [, expression] of text.matchAll(INTERPOLATION)) {
           for (const [, address, type] of expression!.matchAll(BLOCK_ATTRIBUTE)) {
             if (!NOT_BLOCKS.has(type!) && !snapshot.has(address!)) foreign.add(address!);

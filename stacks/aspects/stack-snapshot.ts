@@ -129,11 +129,11 @@ export class StackSnapshot {
 }
 
 /** Every string inside a value, however deeply nested. */
-export function strings(value: unknown): string[] {
-  if (typeof value === "string") return [value];
-  if (Array.isArray(value)) return value.flatMap(strings);
-  if (value !== null && typeof value === "object") return Object.values(value).flatMap(strings);
-  return [];
+export function strings(value: unknown, into: string[] = []): string[] {
+  if (typeof value === "string") into.push(value);
+  else if (Array.isArray(value)) for (const item of value) strings(item, into);
+  else if (value !== null && typeof value === "object") for (const item of Object.values(value)) strings(item, into);
+  return into;
 }
 
 /** A nested block as synthesized: cdktf writes single blocks as objects, Terraform JSON also allows a one-element list. */
