@@ -4,16 +4,13 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import { createHandler } from "./canary";
+import { storeClientOptions } from "../shared/function-env";
 import { loadConfig } from "./config";
 
 // Once per container: a bad environment fails the cold start with the variable's name.
 const config = loadConfig(process.env);
 
-const timestream = new TimestreamQueryClient({
-  region: config.timestream.region,
-  // Only tests and emulators pass an endpoint; in AWS the client discovers it.
-  ...(config.timestream.endpoint === undefined ? {} : { endpoint: config.timestream.endpoint }),
-});
+const timestream = new TimestreamQueryClient(storeClientOptions(config.timestream));
 
 export const handler = createHandler({
   config,

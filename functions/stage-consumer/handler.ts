@@ -1,6 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { TimestreamWriteClient } from "@aws-sdk/client-timestream-write";
+import { storeClientOptions } from "../shared/function-env";
 import { loadConfig } from "./config";
 import { createHandler } from "./consumer";
 import { TimestreamSink } from "./sink";
@@ -8,11 +9,7 @@ import { TimestreamSink } from "./sink";
 // Once per container: a bad environment fails the cold start with the variable's name.
 const config = loadConfig(process.env);
 
-const client = new TimestreamWriteClient({
-  region: config.timestream.region,
-  // Only tests and emulators pass an endpoint; in AWS the client discovers it.
-  ...(config.timestream.endpoint === undefined ? {} : { endpoint: config.timestream.endpoint }),
-});
+const client = new TimestreamWriteClient(storeClientOptions(config.timestream));
 
 export const handler = createHandler({
   config,

@@ -1,15 +1,6 @@
 import { z } from "zod";
+import { commonConfig, commonEnv, parseEnv, rule, type CommonConfig } from "../shared/function-env";
 
-/** Unset and empty are the same thing for optional variables (Terraform writes ""). */
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
-
-/** "is not set" when missing, else the rule the value breaks. */
-const rule = (message: string) => ({
-  error: (issue: { input?: unknown }) => (issue.input === undefined ? "is not set" : message),
-});
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const STAGE_NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
 /** The fleet schema's bounds on a stage SLA (one year). */
 const MAX_SLA_MINUTES = 525_600;
@@ -50,11 +41,7 @@ const stageSlas = z
 const DetectorEnvSchema = z
   .object({
     CELL_ID: z.string(rule("must name a cell")).min(1, "must name a cell"),
-    AWS_REGION: z.string(rule("must be a region")).regex(REGION, "must be a region such as us-east-1"),
-    TIMESTREAM_DATABASE: z.string(rule("must name a database")).min(1, "must name a database"),
-    TIMESTREAM_TABLE: z.string(rule("must name a table")).min(1, "must name a table"),
-    TIMESTREAM_REGION: optional(z.string().regex(REGION, "must be a region such as us-west-2")),
-    TIMESTREAM_ENDPOINT: optional(z.url("must be a URL such as http://localhost:5000")),
+    ...commonEnv,
     TERMINAL_STAGE: z.string(rule("must name the terminal stage")).regex(STAGE_NAME, "must name the terminal stage"),
     STAGE_SLAS_MINUTES: stageSlas,
     MAX_LISTED: wholeNumber(1, 500),
@@ -62,8 +49,6 @@ const DetectorEnvSchema = z
     ALERT_TOPIC_ARN: z
       .string(rule("must be an SNS topic ARN"))
       .regex(/^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}$/, "must be an SNS topic ARN"),
-    POWERTOOLS_SERVICE_NAME: optional(z.string()),
-    POWERTOOLS_METRICS_NAMESPACE: optional(z.string()),
   })
   .superRefine((env, ctx) => {
     if (Object.hasOwn(env.STAGE_SLAS_MINUTES, env.TERMINAL_STAGE)) {
@@ -75,17 +60,8 @@ const DetectorEnvSchema = z
     }
   });
 
-export interface DetectorConfig {
+export interface DetectorConfig extends CommonConfig {
   cellId: string;
-  region: string;
-  timestream: {
-    database: string;
-    table: string;
-    /** Where the store lives: the cell's region unless Timestream is not offered there. */
-    region: string;
-    /** Set only for tests and emulators; AWS uses endpoint discovery. */
-    endpoint: string | undefined;
-  };
   /** The last stage of the journey: an invoice whose latest event is there is done. */
   terminalStage: string;
   /** Every non-terminal stage, in journey order, with the minutes an invoice may stay there. */
@@ -98,42 +74,21 @@ export interface DetectorConfig {
   alertTopicArn: string;
   /** The topic's region, from its ARN (the SNS client must call that region). */
   alertTopicRegion: string;
-  serviceName: string;
-  metricsNamespace: string;
 }
 
 export const DEFAULT_SERVICE_NAME = "stuck-invoice-detector";
-export const DEFAULT_METRICS_NAMESPACE = "cellfleet";
-
-export class DetectorConfigError extends Error {
-  override readonly name = "DetectorConfigError";
-}
 
 /** Reads and validates the detector's environment; the error names every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): DetectorConfig {
-  const result = DetectorEnvSchema.safeParse(env);
-  if (!result.success) {
-    // The variable's name and the rule only: never echo a value (or a key inside a JSON value).
-    const problems = [...new Set(result.error.issues.map((issue) => `${String(issue.path[0] ?? "(environment)")}: ${issue.message}`))];
-    throw new DetectorConfigError(`Invalid stuck-invoice detector environment: ${problems.join("; ")}`);
-  }
-  const vars = result.data;
+  const vars = parseEnv(DetectorEnvSchema, env, "stuck-invoice detector");
   return {
     cellId: vars.CELL_ID,
-    region: vars.AWS_REGION,
-    timestream: {
-      database: vars.TIMESTREAM_DATABASE,
-      table: vars.TIMESTREAM_TABLE,
-      region: vars.TIMESTREAM_REGION ?? vars.AWS_REGION,
-      endpoint: vars.TIMESTREAM_ENDPOINT,
-    },
     terminalStage: vars.TERMINAL_STAGE,
     stageSlasMinutes: vars.STAGE_SLAS_MINUTES,
     maxListed: vars.MAX_LISTED,
     lookbackDays: vars.LOOKBACK_DAYS,
     alertTopicArn: vars.ALERT_TOPIC_ARN,
     alertTopicRegion: vars.ALERT_TOPIC_ARN.split(":")[3]!,
-    serviceName: vars.POWERTOOLS_SERVICE_NAME ?? DEFAULT_SERVICE_NAME,
-    metricsNamespace: vars.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
+    ...commonConfig(vars, DEFAULT_SERVICE_NAME),
   };
 }
