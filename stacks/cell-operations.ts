@@ -12,9 +12,22 @@ import type { EncryptedQueue } from "./encrypted-queue";
 import type { FunctionCode } from "./function-code";
 import type { IngestApi } from "./ingest-api";
 import { rejectionReportPattern, type InvoiceStore } from "./invoice-store";
-import { ScheduledFunction } from "./scheduled-function";
+import { ScheduledFunction, type ScheduledFunctionProps } from "./scheduled-function";
 import { ServiceRole } from "./service-role";
 import { SCHEDULED_FUNCTION_CONCURRENCY } from "./settings";
+
+/** The scheduled-function props CellOperations sets the same for the detector and the canary. */
+type SharedScheduledProps =
+  | "functionName"
+  | "roleName"
+  | "logGroupName"
+  | "scheduleName"
+  | "schedulerRole"
+  | "deadLetterQueue"
+  | "asyncDeadLetterQueue"
+  | "key"
+  | "logRetentionDays"
+  | "reservedConcurrency";
 
 export interface CellOperationsProps {
   readonly fleet: FleetConfig;
@@ -70,12 +83,26 @@ export class CellOperations extends Construct {
     const terminal = fleet.stages.find((stage) => stage.terminal)!;
     const storeEnvironment = store.environment;
 
-    const detectorNames = names.opsFunction("stuck-invoices");
-    this.detector = new ScheduledFunction(this, "stuck-invoice-detector", {
-      functionName: detectorNames.function,
-      roleName: detectorNames.role,
-      logGroupName: detectorNames.logGroup,
-      scheduleName: detectorNames.schedule,
+    // What both scheduled functions share: their names in the cell, the scheduler, the async
+    // DLQ, the key, log retention and reserved concurrency.
+    const scheduled = (id: string, opsName: string, own: Omit<ScheduledFunctionProps, SharedScheduledProps>) => {
+      const functionNames = names.opsFunction(opsName);
+      return new ScheduledFunction(this, id, {
+        functionName: functionNames.function,
+        roleName: functionNames.role,
+        logGroupName: functionNames.logGroup,
+        scheduleName: functionNames.schedule,
+        schedulerRole,
+        deadLetterQueue: asyncDlq,
+        asyncDeadLetterQueue: asyncDlq,
+        key,
+        logRetentionDays: fleet.logRetentionDays,
+        reservedConcurrency: SCHEDULED_FUNCTION_CONCURRENCY,
+        ...own,
+      });
+    };
+
+    this.detector = scheduled("stuck-invoice-detector", "stuck-invoices", {
       description: "Finds invoices stuck in a stage past its SLA and alerts with their ids",
       code: props.code.detector,
       serviceName: SERVICES.detector,
@@ -93,24 +120,13 @@ export class CellOperations extends Construct {
       memoryMb: 256,
       timeoutSeconds: 120,
       everyMinutes: ops.stuckInvoices.scheduleMinutes,
-      schedulerRole,
-      deadLetterQueue: asyncDlq,
-      key,
-      logRetentionDays: fleet.logRetentionDays,
-      reservedConcurrency: SCHEDULED_FUNCTION_CONCURRENCY,
-      asyncDeadLetterQueue: asyncDlq,
     });
     store.grantQuery(this.detector.lambda.role);
     this.topics.topics.warning.grantPublish(this.detector.lambda.role);
 
     if (ops.canary.enabled) {
-      const canaryNames = names.opsFunction("canary");
       const secretName = fleetNames(fleet.project).apiKeySecret(ops.canary.client);
-      this.canary = new ScheduledFunction(this, "canary", {
-        functionName: canaryNames.function,
-        roleName: canaryNames.role,
-        logGroupName: canaryNames.logGroup,
-        scheduleName: canaryNames.schedule,
+      this.canary = scheduled("canary", "canary", {
         description: "Sends a synthetic invoice through the public API and times its arrival in the store",
         code: props.code.canary,
         serviceName: SERVICES.canary,
@@ -125,12 +141,6 @@ export class CellOperations extends Construct {
         memoryMb: 256,
         timeoutSeconds: ops.canary.maxEndToEndSeconds + 60,
         everyMinutes: ops.canary.scheduleMinutes,
-        schedulerRole,
-        deadLetterQueue: asyncDlq,
-        key,
-        logRetentionDays: fleet.logRetentionDays,
-        reservedConcurrency: SCHEDULED_FUNCTION_CONCURRENCY,
-        asyncDeadLetterQueue: asyncDlq,
       });
       store.grantQuery(this.canary.lambda.role);
       this.canary.lambda.role.addToPolicy({
