@@ -1,12 +1,10 @@
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Testing, TerraformStack } from "cdktf";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { FleetConfig, FleetInput } from "../../cells/fleet-schema";
 import { STACK_IDS } from "../../cells/naming";
 import { INVOICE_MEASURE_NAME } from "../../functions/stage-consumer/record";
 import { CANARY_LEGAL_ENTITY } from "../../functions/shared/synthetic";
+import { stackFoundation } from "../../stacks/stack-foundation";
 import { GLOBAL_REQUIRED_TAGS, applyPolicyAspects } from "../../stacks/aspects";
 import { addInvoiceAnalytics } from "../../stacks/analytics/invoice-analytics";
 import { INVOICE_MEASURE } from "../../stacks/analytics/invoice-sql";
@@ -31,15 +29,16 @@ function analyticsFleet(quicksight: Partial<QuickSightInput> = {}): FleetConfig 
   return fleet({ analytics: { quicksight: { enabled: true, viewers: [VIEWER_GROUP, VIEWER_USER], authors: [AUTHOR], ...quicksight } } });
 }
 
-/** A stack like the global stack (provider, default tags, account data sources), the module as GlobalStack adds it, and every policy aspect. */
+/** A stack like the global stack (its foundation: provider, default tags, backend, account data sources), the module as GlobalStack adds it, and every policy aspect. */
 function analyticsStack(config: FleetConfig) {
   const stack = new TerraformStack(Testing.app(), STACK_IDS.global);
   const region = config.global.region;
-  new AwsProvider(stack, "aws", { region, defaultTags: [{ tags: { project: config.project, stack: STACK_IDS.global, region } }] });
-  const account = {
-    partition: new DataAwsPartition(stack, "partition").partition,
-    account: new DataAwsCallerIdentity(stack, "account").accountId,
-  };
+  const account = stackFoundation(stack, {
+    fleet: config,
+    stackId: STACK_IDS.global,
+    region,
+    tags: { project: config.project, stack: STACK_IDS.global, region },
+  });
   const analytics = addInvoiceAnalytics(stack, config, account);
   applyPolicyAspects(stack, { requiredTags: GLOBAL_REQUIRED_TAGS });
   return { stack, analytics };

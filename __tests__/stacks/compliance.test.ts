@@ -1,11 +1,9 @@
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Testing, TerraformStack } from "cdktf";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { FleetConfig } from "../../cells/fleet-schema";
 import { STACK_IDS, fleetNames } from "../../cells/naming";
 import { ALLOWED_MANAGED_POLICIES, GLOBAL_REQUIRED_TAGS, applyPolicyAspects } from "../../stacks/aspects";
+import { stackFoundation } from "../../stacks/stack-foundation";
 import { CellKey } from "../../stacks/cell-key";
 import { complianceNames } from "../../cells/naming";
 import { COMPLIANCE_RULES, Compliance, SQS_CUSTOMER_KEY_GUARD } from "../../stacks/compliance";
@@ -28,17 +26,18 @@ function enabledFleet(): FleetConfig {
 }
 
 /**
- * A stack like the global stack (its provider, account data sources and key), with the module
+ * A stack like the global stack (its foundation and key), with the module
  * built as GlobalStack builds it when `compliance.enabled`, and every policy aspect.
  */
 function complianceStack(config: FleetConfig, cellRegions = config.cells.map((cell) => cell.region)) {
   const stack = new TerraformStack(Testing.app(), STACK_IDS.global);
   const region = config.global.region;
-  new AwsProvider(stack, "aws", { region, defaultTags: [{ tags: { project: config.project, stack: STACK_IDS.global, region } }] });
-  const account = {
-    partition: new DataAwsPartition(stack, "partition").partition,
-    account: new DataAwsCallerIdentity(stack, "account").accountId,
-  };
+  const account = stackFoundation(stack, {
+    fleet: config,
+    stackId: STACK_IDS.global,
+    region,
+    tags: { project: config.project, stack: STACK_IDS.global, region },
+  });
   const key = new CellKey(stack, "key", { alias: fleetNames(config.project).globalKeyAlias, region, account, description: "global key" });
   const compliance = new Compliance(stack, "compliance", {
     project: config.project,
