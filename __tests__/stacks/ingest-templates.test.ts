@@ -3,6 +3,7 @@ import { cellNames } from "../../cells/naming";
 import { INGEST_EVENT_SOURCE, type IngestMeta } from "../../functions/shared/invoice-event";
 import { healthResponseTemplate, putEventsErrorTemplate, putEventsRequestTemplate, putEventsResponseTemplate } from "../../stacks/ingest-templates";
 import { escapeJavaScript, JavaException, renderMappingTemplate, type MappingRequest } from "../support/api-gateway-vtl";
+import { CLIENT_INVOICE } from "../support/invoice-records";
 
 // The ingest API's Velocity templates, rendered by a real Velocity engine (velocityjs) in an
 // environment that behaves like API Gateway's (Java strings, Commons Lang escaping, Velocity 1.7
@@ -33,17 +34,7 @@ function putEventsFor(body: string): PutEventsRequest {
   return JSON.parse(output) as PutEventsRequest;
 }
 
-const invoice = {
-  invoiceId: "INV-2026-000123",
-  payeeCode: "P-0042",
-  legalEntityId: "LE-DE-01",
-  invoiceDate: "2026-01-02",
-  invoiceDueDate: "2026-02-01",
-  invoiceAmount: 1250.75,
-  currency: "EUR",
-  eventTime: "2026-01-02T10:15:30.250Z",
-  sequence: 3,
-};
+const invoice = CLIENT_INVOICE;
 
 function nested(depth: number): Record<string, unknown> {
   let value: Record<string, unknown> = { leaf: "bottom \"}\" \\" };

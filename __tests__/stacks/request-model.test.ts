@@ -2,6 +2,7 @@ import Ajv, { type ErrorObject } from "ajv-draft-04";
 import { describe, expect, it } from "vitest";
 import { InvoiceEventSchema } from "../../functions/shared/invoice-event";
 import { invoiceRequestModelSchema } from "../../stacks/request-model";
+import { CLIENT_INVOICE } from "../support/invoice-records";
 
 // The ingest API's request model is what API Gateway validates bodies against (JSON Schema
 // draft 4): a body it rejects gets a 400 at the edge and never reaches EventBridge. ajv-draft-04
@@ -17,17 +18,7 @@ function errorsFor(body: unknown): ErrorObject[] {
   return validate(body) ? [] : [...(validate.errors ?? [])];
 }
 
-const validEvent = {
-  invoiceId: "INV-2026-000123",
-  payeeCode: "P-0042",
-  legalEntityId: "LE-DE-01",
-  invoiceDate: "2026-01-02",
-  invoiceDueDate: "2026-02-01",
-  invoiceAmount: 1250.75,
-  currency: "EUR",
-  eventTime: "2026-01-02T10:15:30.250Z",
-  sequence: 3,
-};
+const validEvent = CLIENT_INVOICE;
 
 const withAllOptionalFields = {
   ...validEvent,

@@ -57,6 +57,19 @@ export function invoiceEvent(
   };
 }
 
+/** An invoice as a client POSTs it to the API: no `meta`, which the API edge stamps. */
+export const CLIENT_INVOICE = {
+  invoiceId: "INV-2026-000123",
+  payeeCode: "P-0042",
+  legalEntityId: "LE-DE-01",
+  invoiceDate: "2026-01-02",
+  invoiceDueDate: "2026-02-01",
+  invoiceAmount: 1250.75,
+  currency: "EUR",
+  eventTime: "2026-01-02T10:15:30.250Z",
+  sequence: 3,
+} as const;
+
 /** A numbered invoice, so batches have distinct invoices, event ids and amounts. */
 export function numberedInvoiceEvent(n: number, detail: Partial<InvoiceDetail> = {}): InvoiceEventBridgeEvent {
   return invoiceEvent(
