@@ -1,10 +1,11 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { QueryCommand, TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../../functions/pipeline-canary/config";
 import { API_KEY, INGEST_URL, SECRET_ID, storedRow } from "./pipeline-canary.fixtures";
 import { captureOutput } from "./stage-consumer.fixtures";
+import { useColdStarts } from "../support/cold-start";
 
 const validEnv = {
   CELL_ID: "use1-a",
@@ -80,19 +81,10 @@ describe("loadConfig", () => {
 });
 
 describe("the deployed handler module", () => {
-  afterEach(() => {
-    vi.unstubAllEnvs();
-    vi.unstubAllGlobals();
-    vi.resetModules();
-  });
-
-  function stubEnv(env: Record<string, string | undefined>) {
-    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  }
+  const coldStart = useColdStarts();
 
   it("refuses to start with a bad environment, naming the variable", async () => {
-    stubEnv({ ...validEnv, API_KEY_SECRET_ID: undefined });
-    vi.resetModules();
+    coldStart({ ...validEnv, API_KEY_SECRET_ID: undefined });
 
     await expect(import("../../functions/pipeline-canary/handler")).rejects.toThrow(/API_KEY_SECRET_ID: is not set/);
   });
@@ -104,14 +96,13 @@ describe("the deployed handler module", () => {
     timestream.on(QueryCommand).resolves(storedRow());
     const fetchMock = vi.fn(async () => new Response(JSON.stringify({ eventId: "e-1", requestId: "r-1" }), { status: 202 }));
     vi.stubGlobal("fetch", fetchMock);
-    stubEnv({
+    coldStart({
       ...validEnv,
       TIMESTREAM_ENDPOINT: "http://127.0.0.1:8000",
       POLL_INTERVAL_SECONDS: "0.01",
       AWS_ACCESS_KEY_ID: "test",
       AWS_SECRET_ACCESS_KEY: "test",
     });
-    vi.resetModules();
     const output = captureOutput();
     try {
       const { handler } = await import("../../functions/pipeline-canary/handler");

@@ -1,8 +1,9 @@
 import { TimestreamWriteClient, WriteRecordsCommand } from "@aws-sdk/client-timestream-write";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../functions/stage-consumer/config";
 import { captureOutput, CELL, numberedInvoiceEvent, sqsEvent, sqsRecord, STAGE } from "./stage-consumer.fixtures";
+import { useColdStarts } from "../support/cold-start";
 
 const validEnv = {
   STAGE,
@@ -59,18 +60,10 @@ describe("loadConfig", () => {
 });
 
 describe("the deployed handler module", () => {
-  afterEach(() => {
-    vi.unstubAllEnvs();
-    vi.resetModules();
-  });
-
-  function stubEnv(env: Record<string, string | undefined>) {
-    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  }
+  const coldStart = useColdStarts();
 
   it("refuses to start with a bad environment, naming the variable", async () => {
-    stubEnv({ ...validEnv, TIMESTREAM_TABLE: undefined });
-    vi.resetModules();
+    coldStart({ ...validEnv, TIMESTREAM_TABLE: undefined });
 
     await expect(import("../../functions/stage-consumer/handler")).rejects.toThrow(/TIMESTREAM_TABLE: is not set/);
   });
@@ -78,8 +71,7 @@ describe("the deployed handler module", () => {
   it("consumes a FIFO batch with the client, logger and metrics it creates from the environment", async () => {
     const timestream = mockClient(TimestreamWriteClient);
     timestream.on(WriteRecordsCommand).resolves({});
-    stubEnv({ ...validEnv, TIMESTREAM_ENDPOINT: "http://127.0.0.1:8000", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" });
-    vi.resetModules();
+    coldStart({ ...validEnv, TIMESTREAM_ENDPOINT: "http://127.0.0.1:8000", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" });
     const output = captureOutput();
     try {
       const { handler } = await import("../../functions/stage-consumer/handler");

@@ -1,10 +1,11 @@
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { QueryCommand, TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../functions/stuck-invoice-detector/config";
 import { captureOutput } from "./stage-consumer.fixtures";
 import { DATABASE, SLAS, stuckPage, TABLE, TOPIC_ARN, validEnv } from "./stuck-invoice-detector.fixtures";
+import { useColdStarts } from "../support/cold-start";
 
 describe("loadConfig", () => {
   it("reads the cell, store, stages, limits and alert topic from the environment", () => {
@@ -92,18 +93,10 @@ describe("loadConfig", () => {
 });
 
 describe("the deployed handler module", () => {
-  afterEach(() => {
-    vi.unstubAllEnvs();
-    vi.resetModules();
-  });
-
-  function stubEnv(env: Record<string, string | undefined>) {
-    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  }
+  const coldStart = useColdStarts();
 
   it("refuses to start with a bad environment, naming the variable", async () => {
-    stubEnv({ ...validEnv, STAGE_SLAS_MINUTES: undefined });
-    vi.resetModules();
+    coldStart({ ...validEnv, STAGE_SLAS_MINUTES: undefined });
 
     await expect(import("../../functions/stuck-invoice-detector/handler")).rejects.toThrow(/STAGE_SLAS_MINUTES: is not set/);
   });
@@ -112,14 +105,13 @@ describe("the deployed handler module", () => {
     const timestream = mockClient(TimestreamQueryClient);
     const sns = mockClient(SNSClient);
     timestream.on(QueryCommand).resolves(stuckPage([]));
-    stubEnv({
+    coldStart({
       ...validEnv,
       TIMESTREAM_REGION: "us-west-2",
       TIMESTREAM_ENDPOINT: "http://127.0.0.1:8000",
       AWS_ACCESS_KEY_ID: "test",
       AWS_SECRET_ACCESS_KEY: "test",
     });
-    vi.resetModules();
     const output = captureOutput();
     try {
       const { handler } = await import("../../functions/stuck-invoice-detector/handler");
