@@ -36,7 +36,7 @@ export interface ConsumerCaseResult {
   handlerEventsPerCpuSecond: number;
   floorEventsPerCpuSecond: number;
   rounds: number;
-  /** WriteRecords calls answered per batch (fifo writes one record per call, in order). */
+  /** WriteRecords calls answered per batch (fifo: one per round of the batch's invoices, see MessageGroups). */
   writeCallsPerBatch: number;
   /**
    * Diagnostic: the same handler with a sink that stores nothing and resolves at once (our

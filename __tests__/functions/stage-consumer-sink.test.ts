@@ -56,7 +56,7 @@ describe("TimestreamSink", () => {
     }
   });
 
-  it("writes one at a time, in order, when each write waits for the previous one (FIFO)", async () => {
+  it("writes one at a time, in order, when each write waits for the previous one (an invoice's messages)", async () => {
     timestream.on(WriteRecordsCommand).resolves({});
     const sink = newSink();
 
