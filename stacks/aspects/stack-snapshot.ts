@@ -33,11 +33,6 @@ const REFERENCE = /(?<![\w.-])((?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+)\.([a-
 const EXACT_REFERENCE = /^\$\{((?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+)\.([a-z0-9_]+)\}$/;
 
 /**
- * A stack's Terraform JSON as synth will write it (escape-hatch overrides included), indexed by
- * address and tied back to the constructs, so policy checks read what Terraform will get rather
- * than constructor inputs.
- */
-/**
  * The Terraform JSON the last snapshot of a stack rendered, kept for the synth that follows the
  * aspects (see `FleetStack.toTerraform`): aspects only annotate, so rendering it again would give
  * the same JSON at a sixth of the synth's cost. Taken once.
@@ -51,6 +46,11 @@ export function takeRenderedTerraform(stack: TerraformStack): unknown {
   return rendered;
 }
 
+/**
+ * A stack's Terraform JSON as synth will write it (escape-hatch overrides included), indexed by
+ * address and tied back to the constructs, so policy checks read what Terraform will get rather
+ * than constructor inputs.
+ */
 export class StackSnapshot {
   readonly resources: readonly Block[];
   readonly dataSources: readonly Block[];
